@@ -1,0 +1,1 @@
+"""Post-treatment follow-up tracker."""
