@@ -1,1 +1,124 @@
-"""Post-treatment follow-up tracker."""
+"""Post-treatment follow-up tracker: the application factory."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_login import current_user
+
+from config import Config, ProductionConfig, config_for_environment
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Create and configure the application."""
+    config_class = config_class or config_for_environment()
+    if issubclass(config_class, ProductionConfig):
+        config_class.check()
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_template_helpers(app)
+    register_cli(app)
+    register_security_headers(app)
+    configure_logging(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from tracker import models  # noqa: F401  (so Alembic and create_all see every table)
+    from tracker.database import configure_engine_events
+    from tracker.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine_events(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "tracker" / "translations"),
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+
+def select_locale() -> str:
+    """Use the language chosen for this request (a patient's), else the browser's."""
+    chosen = getattr(g, "locale", None)
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(["en", "ja"]) or "en"
+
+
+def register_blueprints(app: Flask) -> None:
+    from tracker.api import register_api
+    from tracker.auth import bp as auth_bp
+    from tracker.clinic import bp as clinic_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(clinic_bp)
+    register_api(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from werkzeug.exceptions import HTTPException
+
+    from tracker.errors import handle_http_error
+
+    app.register_error_handler(HTTPException, handle_http_error)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from tracker.templating import register_filters
+
+    register_filters(app)
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user}
+
+
+def register_cli(app: Flask) -> None:
+    from tracker.cli import register_commands
+
+    register_commands(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def set_security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        return response
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )

@@ -1,0 +1,169 @@
+"""API endpoints: thin; parsing here, use cases in the services."""
+
+from flask import g, request
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from tracker.api.auth import token_required
+from tracker.api.schemas import (
+    CheckInCreate,
+    CheckInOut,
+    FlagOut,
+    FlagQuery,
+    FlagResolve,
+    FlagsOut,
+    PatientCreate,
+    PatientOut,
+    PatientWithTreatments,
+    RemindersOut,
+    TreatmentCreate,
+    TreatmentWithReminders,
+)
+from tracker.extensions import db
+from tracker.models import Flag, Patient, Reminder
+from tracker.services.checkins import record_checkin
+from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
+from tracker.services.patients import Actor, create_patient
+from tracker.services.scope import clinic_select, get_for_clinic
+from tracker.services.treatments import record_treatment
+from tracker.services.worklist import KIND_ORDER
+from tracker.timeutil import now_utc
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tracker API")
+
+
+@bp.before_request
+def require_json_body():
+    """A body that is not JSON answers 400, before any field is looked at."""
+    if request.method in ("POST", "PUT", "PATCH") and request.get_data():
+        if not request.is_json or request.get_json(silent=True) is None:
+            abort(400, message="The request body must be JSON (Content-Type: application/json).")
+        if not isinstance(request.get_json(silent=True), dict):
+            abort(400, message="The request body must be a JSON object.")
+
+
+def api_actor() -> Actor:
+    return Actor(g.api_user, "api")
+
+
+def clinic_id() -> int:
+    return g.api_user.clinic_id
+
+
+def patient_reminders(patient_id: int, treatment_id: int | None = None) -> list[Reminder]:
+    query = select(Reminder).where(
+        Reminder.patient_id == patient_id,
+        Reminder.user_id.is_(None),
+        Reminder.kind.in_(("milestone", "nudge", "confirmation")),
+    )
+    if treatment_id is not None:
+        query = query.where(Reminder.treatment_id == treatment_id)
+    return list(db.session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
+
+
+@bp.route("/patients", methods=["POST"])
+@token_required
+@bp.arguments(PatientCreate)
+@bp.response(201, PatientOut)
+@bp.alt_response(409, description="A patient with this external_id exists in the clinic.")
+@bp.alt_response(422, description="Invalid values.")
+def create_patient_endpoint(values):
+    """Record a patient."""
+    return create_patient(g.api_user.clinic, api_actor(), values)
+
+
+@bp.route("/patients/<int:patient_id>", methods=["GET"])
+@token_required
+@bp.response(200, PatientWithTreatments)
+def get_patient(patient_id: int):
+    """A patient with their treatments."""
+    from tracker.services.audit import record_audit
+
+    patient = get_for_clinic(Patient, patient_id, clinic_id())
+    record_audit(patient.clinic_id, "patient.view", "patient", patient.id, g.api_user, "api")
+    db.session.commit()
+    return patient
+
+
+@bp.route("/patients/<int:patient_id>/treatments", methods=["POST"])
+@token_required
+@bp.arguments(TreatmentCreate)
+@bp.response(201, TreatmentWithReminders)
+@bp.alt_response(422, description="Invalid values.")
+def create_treatment(values, patient_id: int):
+    """Record a treatment (or booster); its follow-up reminders are planned at once."""
+    patient = get_for_clinic(Patient, patient_id, clinic_id())
+    baseline = values.pop("baseline", None) or {}
+    values.update({f"baseline_{name}": value for name, value in baseline.items()})
+    treatment = record_treatment(patient, api_actor(), values)
+    treatment.reminders = patient_reminders(patient.id, treatment.id)
+    return treatment
+
+
+@bp.route("/patients/<int:patient_id>/reminders", methods=["GET"])
+@token_required
+@bp.response(200, RemindersOut)
+def list_reminders(patient_id: int):
+    """The patient's follow-up reminders and their delivery status."""
+    patient = get_for_clinic(Patient, patient_id, clinic_id())
+    return {"reminders": patient_reminders(patient.id)}
+
+
+@bp.route("/patients/<int:patient_id>/checkins", methods=["POST"])
+@token_required
+@bp.arguments(CheckInCreate)
+@bp.response(201, CheckInOut)
+@bp.alt_response(422, description="Invalid values.")
+def create_checkin(values, patient_id: int):
+    """Record a check-in (a phone call, an import); flags are evaluated at once."""
+    patient = get_for_clinic(Patient, patient_id, clinic_id())
+    checkin, _ = record_checkin(patient, api_actor(), values, source="api")
+    checkin.flags = list(
+        db.session.scalars(
+            select(Flag)
+            .where(Flag.patient_id == patient.id, Flag.status.in_(("open", "acknowledged")))
+            .order_by(KIND_ORDER, Flag.opened_at, Flag.id)
+        )
+    )
+    return checkin
+
+
+@bp.route("/flags", methods=["GET"])
+@token_required
+@bp.arguments(FlagQuery, location="query")
+@bp.response(200, FlagsOut)
+def list_flags(query):
+    """The clinic's flags, in worklist order."""
+    statement = clinic_select(Flag, clinic_id()).order_by(KIND_ORDER, Flag.opened_at, Flag.id)
+    if query["status"] != "all":
+        statement = statement.where(Flag.status == query["status"])
+    if query["kind"]:
+        statement = statement.where(Flag.kind == query["kind"])
+    return {"flags": list(db.session.scalars(statement.limit(1000)))}
+
+
+@bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
+@token_required
+@bp.response(200, FlagOut)
+@bp.alt_response(409, description="The flag is resolved already.")
+def acknowledge(flag_id: int):
+    """Take ownership of a flag."""
+    flag = get_for_clinic(Flag, flag_id, clinic_id())
+    try:
+        return acknowledge_flag(flag, api_actor(), now_utc())
+    except FlagClosed as error:
+        abort(409, message=str(error))
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@token_required
+@bp.arguments(FlagResolve)
+@bp.response(200, FlagOut)
+@bp.alt_response(409, description="The flag is resolved already.")
+def resolve(values, flag_id: int):
+    """Record the decision on a flag."""
+    flag = get_for_clinic(Flag, flag_id, clinic_id())
+    try:
+        return resolve_flag(flag, api_actor(), values["resolution"], values["note"], now_utc())
+    except FlagClosed as error:
+        abort(409, message=str(error))

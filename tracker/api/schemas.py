@@ -1,0 +1,190 @@
+"""Request and response schemas: the one definition behind validation and the OpenAPI document."""
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+from tracker.models.flag import KINDS as FLAG_KINDS
+from tracker.models.flag import RESOLUTIONS
+from tracker.models.treatment import KINDS as TREATMENT_KINDS
+from tracker.models.treatment import ROUTES
+from tracker.timeutil import isoformat_z
+
+SCORE = validate.Range(min=0, max=10)
+
+
+class UTCDateTime(fields.DateTime):
+    """ISO 8601 UTC with a Z."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return isoformat_z(value)
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class PatientCreate(StrictSchema):
+    external_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.String(load_default=None, allow_none=True)
+    timezone = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "IANA time zone; defaults to the clinic's."},
+    )
+    language = fields.String(load_default="en", validate=validate.OneOf(["en", "ja"]))
+    frozen_doses = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 100))
+
+
+class BaselineIn(StrictSchema):
+    pain = fields.Integer(strict=True, required=True, validate=SCORE)
+    stiffness = fields.Integer(strict=True, required=True, validate=SCORE)
+    morning_stiffness_minutes = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 1440)
+    )
+
+
+class TreatmentCreate(StrictSchema):
+    treated_on = fields.Date(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(list(TREATMENT_KINDS)))
+    route = fields.String(required=True, validate=validate.OneOf(list(ROUTES)))
+    site = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kl_grade = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 4)
+    )
+    cell_dose_million = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        as_string=True,
+        validate=validate.Range(min=0, min_inclusive=False),
+    )
+    booster_of = fields.Integer(strict=True, load_default=None, allow_none=True)
+    used_frozen_dose = fields.Boolean(load_default=False)
+    baseline = fields.Nested(BaselineIn, load_default=None, allow_none=True)
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class CheckInCreate(StrictSchema):
+    recorded_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Defaults to today in the patient's zone."},
+    )
+    pain = fields.Integer(strict=True, required=True, validate=SCORE)
+    stiffness = fields.Integer(strict=True, required=True, validate=SCORE)
+    morning_stiffness_minutes = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 1440)
+    )
+    swelling = fields.Integer(strict=True, load_default=None, allow_none=True, validate=SCORE)
+    adverse_event = fields.Boolean(load_default=False)
+    adverse_event_details = fields.String(load_default="", validate=validate.Length(max=4000))
+    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class FlagQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(
+        load_default="open", validate=validate.OneOf(["open", "acknowledged", "resolved", "all"])
+    )
+    kind = fields.String(load_default=None, validate=validate.OneOf(list(FLAG_KINDS)))
+
+
+class FlagResolve(StrictSchema):
+    resolution = fields.String(required=True, validate=validate.OneOf(list(RESOLUTIONS)))
+    note = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class ReminderOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    milestone_weeks = fields.Integer(allow_none=True)
+    due_at = UTCDateTime()
+    window_closes_at = UTCDateTime(allow_none=True)
+    status = fields.String()
+    sent_at = UTCDateTime(allow_none=True)
+
+
+class RemindersOut(Schema):
+    reminders = fields.List(fields.Nested(ReminderOut))
+
+
+class BaselineOut(Schema):
+    pain = fields.Integer(attribute="baseline_pain", allow_none=True)
+    stiffness = fields.Integer(attribute="baseline_stiffness", allow_none=True)
+    morning_stiffness_minutes = fields.Integer(
+        attribute="baseline_morning_stiffness_minutes", allow_none=True
+    )
+
+
+class TreatmentOut(Schema):
+    id = fields.Integer()
+    patient_id = fields.Integer()
+    treated_on = fields.Date()
+    kind = fields.String()
+    route = fields.String()
+    site = fields.String()
+    kl_grade = fields.Integer(allow_none=True)
+    cell_dose_million = fields.Decimal(as_string=True, allow_none=True)
+    booster_of = fields.Integer(attribute="booster_of_id", allow_none=True)
+    used_frozen_dose = fields.Boolean()
+    baseline = fields.Function(lambda treatment: BaselineOut().dump(treatment))
+    notes = fields.String()
+    created_at = UTCDateTime()
+
+
+class TreatmentWithReminders(TreatmentOut):
+    reminders = fields.List(fields.Nested(ReminderOut))
+
+
+class PatientOut(Schema):
+    id = fields.Integer()
+    external_id = fields.String()
+    name = fields.String()
+    email = fields.String(allow_none=True)
+    timezone = fields.String()
+    language = fields.String()
+    frozen_doses = fields.Integer()
+    opted_out_at = UTCDateTime(allow_none=True)
+    created_at = UTCDateTime()
+
+
+class PatientWithTreatments(PatientOut):
+    treatments = fields.List(fields.Nested(TreatmentOut))
+
+
+class FlagOut(Schema):
+    id = fields.Integer()
+    patient_id = fields.Integer()
+    treatment_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    status = fields.String()
+    opened_at = UTCDateTime()
+    evidence = fields.Dict()
+    owner_id = fields.Integer(allow_none=True)
+    acknowledged_at = UTCDateTime(allow_none=True)
+    resolved_at = UTCDateTime(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    note = fields.String()
+
+
+class FlagsOut(Schema):
+    flags = fields.List(fields.Nested(FlagOut))
+
+
+class CheckInOut(Schema):
+    id = fields.Integer()
+    patient_id = fields.Integer()
+    treatment_id = fields.Integer(allow_none=True)
+    recorded_on = fields.Date()
+    submitted_at = UTCDateTime()
+    source = fields.String()
+    pain = fields.Integer()
+    stiffness = fields.Integer()
+    morning_stiffness_minutes = fields.Integer(allow_none=True)
+    swelling = fields.Integer(allow_none=True)
+    adverse_event = fields.Boolean()
+    adverse_event_details = fields.String()
+    notes = fields.String()
+    flags = fields.List(fields.Nested(FlagOut))

@@ -1,0 +1,65 @@
+"""Clinician sign-in and sign-out."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from tracker.auth import bp
+from tracker.auth.forms import LoginForm
+from tracker.extensions import db, limiter, login_manager
+from tracker.models import User
+from tracker.timeutil import now_utc
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def login_account_key() -> str:
+    """Key the per-account limit by the email tried, so one account cannot be brute-forced."""
+    return "login-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def safe_next_url(target: str | None) -> str:
+    """Return target only if it is a path on this site; otherwise the worklist."""
+    if target:
+        parts = urlsplit(target)
+        is_local_path = target.startswith("/") and not target.startswith("//")
+        if is_local_path and not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("clinic.worklist")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
+    key_func=login_account_key,
+    methods=["POST"],
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("clinic.worklist"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is not None and user.active and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            user.last_login_at = now_utc()
+            db.session.commit()
+            return redirect(safe_next_url(request.args.get("next")))
+        flash("That email and password do not match an active account.", "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

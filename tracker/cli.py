@@ -1,0 +1,124 @@
+"""Flask commands for provisioning and for the processes that are not web requests."""
+
+import hashlib
+import secrets
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.followup.schedule import validate_timezone
+from tracker.models import ApiToken, Clinic, User
+from tracker.services.validation import Checker, InvalidInput
+
+TOKEN_PREFIX = "fut_"  # noqa: S105 (a label, not a secret)
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 of an API token: tokens are long and random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """Create an API token for the user; return it (it is never shown again)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            clinic_id=user.clinic_id,
+            token_hash=hash_token(token),
+            prefix=token[:12],
+        )
+    )
+    return token
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("create-clinic")
+    @click.argument("name")
+    @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
+    def create_clinic(name: str, timezone: str) -> None:
+        """Create a clinic."""
+        name = name.strip()
+        if not name or len(name) > 200:
+            fail("The clinic name must be 1 to 200 characters.")
+        try:
+            validate_timezone(timezone)
+        except ValueError:
+            fail(f"Unknown time zone: {timezone!r}. Use an IANA name such as Asia/Tokyo.")
+        if db.session.scalar(select(Clinic).where(Clinic.name == name)):
+            fail(f"A clinic named {name!r} already exists.")
+        clinic = Clinic(name=name, timezone=timezone)
+        db.session.add(clinic)
+        db.session.commit()
+        click.echo(f"Created clinic {clinic.id}: {clinic.name} ({clinic.timezone})")
+
+    @app.cli.command("create-user")
+    @click.argument("email")
+    @click.option("--clinic", "clinic_name", required=True, help="The clinic's name.")
+    @click.option("--role", type=click.Choice(["clinician", "admin"]), default="clinician")
+    @click.option("--name", default="", help="Display name (defaults to the email's local part).")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    def create_user(
+        email: str, clinic_name: str, role: str, name: str, password_stdin: bool
+    ) -> None:
+        """Create a clinician or admin account."""
+        check = Checker()
+        email = check.email("email", email)
+        if check.errors:
+            fail(check.errors["email"])
+        clinic = db.session.scalar(select(Clinic).where(Clinic.name == clinic_name))
+        if clinic is None:
+            fail(f"No clinic named {clinic_name!r}.")
+        if db.session.scalar(select(User).where(func.lower(User.email) == email.lower())):
+            fail(f"A user with the email {email} already exists.")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if len(password) < 12:
+            fail("The password must be at least 12 characters.")
+        user = User(clinic_id=clinic.id, email=email, name=name or email.split("@")[0], role=role)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"Created {role} {user.email} in {clinic.name}")
+
+    @app.cli.command("create-token")
+    @click.argument("email")
+    def create_token(email: str) -> None:
+        """Create an API token for a user and print it alone on stdout."""
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None or not user.active:
+            fail(f"No active user with the email {email}.")
+        token = issue_token(user)
+        db.session.commit()
+        click.echo(token)
+
+    @app.cli.command("seed-demo")
+    @click.option("--force", is_flag=True, help="Seed even if the demo clinic exists.")
+    def seed_demo_command(force: bool) -> None:
+        """Create a demo clinic with clinicians and patients of every trajectory."""
+        from tracker.demo import DEMO_CLINIC, seed_demo
+
+        if not force and db.session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC)):
+            click.echo("The demo clinic exists already; nothing to do.")
+            return
+        try:
+            logins = seed_demo()
+        except InvalidInput as error:
+            fail(str(error.errors))
+        click.echo("Demo clinic ready. Sign in at http://127.0.0.1:5000/login with:")
+        for email, password, role in logins:
+            click.echo(f"  {role:9} {email}  password: {password}")
+
+    from tracker.reminders.commands import register_reminder_commands
+
+    register_reminder_commands(app)

@@ -1,0 +1,80 @@
+"""Forms of the clinician UI; the rules themselves live in the services."""
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.models.treatment import KINDS, ROUTES
+
+TIMEZONES = sorted(available_timezones())
+SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(11)]
+
+
+def optional_int(value):
+    return int(value) if value not in (None, "") else None
+
+
+class PatientForm(FlaskForm):
+    external_id = StringField("External ID (MRN)", validators=[DataRequired(), Length(max=64)])
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[Optional(), Length(max=254)])
+    timezone = StringField("Time zone", validators=[Optional(), Length(max=64)])
+    language = SelectField("Language", choices=[("en", "English"), ("ja", "日本語 (Japanese)")])
+    frozen_doses = IntegerField(
+        "Frozen doses in the cell bank", default=0, validators=[Optional(), NumberRange(0, 100)]
+    )
+
+    def values(self) -> dict:
+        return {
+            "external_id": self.external_id.data,
+            "name": self.name.data,
+            "email": self.email.data or None,
+            "timezone": self.timezone.data or None,
+            "language": self.language.data,
+            "frozen_doses": self.frozen_doses.data or 0,
+        }
+
+
+class TreatmentForm(FlaskForm):
+    treated_on = DateField("Treated on", validators=[InputRequired()])
+    kind = SelectField("Kind", choices=list(KINDS.items()))
+    route = SelectField("Route", choices=list(ROUTES.items()))
+    site = StringField("Site", validators=[DataRequired(), Length(max=200)])
+    kl_grade = SelectField(
+        "KL grade", choices=[("", "—")] + [(str(n), str(n)) for n in range(5)], coerce=optional_int
+    )
+    cell_dose_million = DecimalField("Cell dose (million)", places=2, validators=[Optional()])
+    booster_of = SelectField("Booster of", coerce=optional_int, validate_choice=False)
+    used_frozen_dose = BooleanField("Uses a frozen dose from the cell bank")
+    baseline_pain = SelectField("Pain (0-10)", choices=SCORE_CHOICES, coerce=optional_int)
+    baseline_stiffness = SelectField(
+        "Morning stiffness (0-10)", choices=SCORE_CHOICES, coerce=optional_int
+    )
+    baseline_morning_stiffness_minutes = IntegerField(
+        "Minutes of morning stiffness", validators=[Optional(), NumberRange(0, 1440)]
+    )
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+
+    def values(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+def copy_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """Show a service's rule violations next to the form fields they concern."""
+    for field_name, message in errors.items():
+        field = getattr(form, field_name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)

@@ -1,0 +1,164 @@
+"""The clinician UI: worklist, patients, treatments."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker.clinic import bp
+from tracker.clinic.forms import TIMEZONES, PatientForm, TreatmentForm, copy_errors
+from tracker.extensions import db
+from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
+from tracker.services.audit import record_audit
+from tracker.services.patients import Actor, create_patient, search_patients, update_patient
+from tracker.services.scope import get_for_clinic
+from tracker.services.treatments import record_treatment, update_treatment
+from tracker.services.validation import Conflict, InvalidInput
+
+PAGE_SIZE = 50
+
+
+def acting_user() -> Actor:
+    return Actor(current_user, "user")
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every page of the clinician UI needs a signed-in clinician."""
+
+
+@bp.route("/")
+def worklist():
+    from tracker.services.worklist import worklist_page
+
+    page = worklist_page(current_user.clinic_id, request.args)
+    return render_template("clinic/worklist.html", page=page)
+
+
+@bp.route("/patients")
+def patients():
+    text = request.args.get("q", "")
+    page_number = max(request.args.get("page", 1, type=int) or 1, 1)
+    found = search_patients(
+        current_user.clinic_id, text, limit=PAGE_SIZE + 1, offset=(page_number - 1) * PAGE_SIZE
+    )
+    return render_template(
+        "clinic/patients.html",
+        patients=found[:PAGE_SIZE],
+        has_next=len(found) > PAGE_SIZE,
+        page_number=page_number,
+        query=text,
+    )
+
+
+@bp.route("/patients/new", methods=["GET", "POST"])
+def new_patient():
+    form = PatientForm()
+    if request.method == "GET":
+        form.timezone.data = current_user.clinic.timezone
+    if form.validate_on_submit():
+        try:
+            patient = create_patient(current_user.clinic, acting_user(), form.values())
+        except (InvalidInput, Conflict) as error:
+            copy_errors(form, error.errors)
+        else:
+            flash(f"Patient {patient.name} recorded.", "success")
+            return redirect(url_for("clinic.patient", patient_id=patient.id))
+    return render_template("clinic/patient_form.html", form=form, patient=None, timezones=TIMEZONES)
+
+
+@bp.route("/patients/<int:patient_id>")
+def patient(patient_id: int):
+    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
+    record_audit(patient.clinic_id, "patient.view", "patient", patient.id, current_user, "user")
+    db.session.commit()
+    checkins = db.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient.id)
+        .order_by(CheckIn.recorded_on.desc(), CheckIn.id.desc())
+    ).all()
+    reminders = db.session.scalars(
+        select(Reminder)
+        .where(Reminder.patient_id == patient.id, Reminder.user_id.is_(None))
+        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
+    ).all()
+    flags = db.session.scalars(
+        select(Flag).where(Flag.patient_id == patient.id).order_by(Flag.opened_at.desc())
+    ).all()
+    return render_template(
+        "clinic/patient.html",
+        patient=patient,
+        treatments=sorted(patient.treatments, key=lambda t: (t.treated_on, t.id), reverse=True),
+        checkins=checkins,
+        reminders=reminders,
+        flags=flags,
+    )
+
+
+@bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
+def edit_patient(patient_id: int):
+    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
+    form = PatientForm(obj=patient)
+    if form.validate_on_submit():
+        try:
+            update_patient(patient, acting_user(), form.values())
+        except (InvalidInput, Conflict) as error:
+            db.session.rollback()
+            copy_errors(form, error.errors)
+        else:
+            flash("Patient details saved.", "success")
+            return redirect(url_for("clinic.patient", patient_id=patient.id))
+    return render_template(
+        "clinic/patient_form.html", form=form, patient=patient, timezones=TIMEZONES
+    )
+
+
+def treatment_form(patient: Patient, treatment: Treatment | None = None) -> TreatmentForm:
+    form = TreatmentForm(obj=treatment)
+    if treatment is not None and request.method == "GET":
+        form.booster_of.data = treatment.booster_of_id
+    earlier = [t for t in patient.treatments if treatment is None or t.id != treatment.id]
+    form.booster_of.choices = [("", "— not a booster —")] + [
+        (t.id, f"{t.treated_on.isoformat()} · {t.kind_label} · {t.site}") for t in earlier
+    ]
+    return form
+
+
+@bp.route("/patients/<int:patient_id>/treatments/new", methods=["GET", "POST"])
+def new_treatment(patient_id: int):
+    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
+    form = treatment_form(patient)
+    if form.validate_on_submit():
+        try:
+            treatment = record_treatment(patient, acting_user(), form.values())
+        except InvalidInput as error:
+            db.session.rollback()
+            copy_errors(form, error.errors)
+        else:
+            flash(f"Treatment of {treatment.treated_on.isoformat()} recorded.", "success")
+            return redirect(url_for("clinic.patient", patient_id=patient.id))
+    return render_template("clinic/treatment_form.html", form=form, patient=patient, treatment=None)
+
+
+@bp.route("/treatments/<int:treatment_id>/edit", methods=["GET", "POST"])
+def edit_treatment(treatment_id: int):
+    treatment = get_for_clinic(Treatment, treatment_id, current_user.clinic_id)
+    patient = treatment.patient
+    form = treatment_form(patient, treatment)
+    if form.validate_on_submit():
+        try:
+            update_treatment(treatment, acting_user(), form.values())
+        except InvalidInput as error:
+            db.session.rollback()
+            copy_errors(form, error.errors)
+        else:
+            flash("Treatment saved.", "success")
+            return redirect(url_for("clinic.patient", patient_id=patient.id))
+    return render_template(
+        "clinic/treatment_form.html", form=form, patient=patient, treatment=treatment
+    )
+
+
+def require_admin() -> None:
+    if not current_user.is_admin:
+        abort(404)

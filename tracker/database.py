@@ -1,0 +1,24 @@
+"""Database engine settings and helpers for both backends."""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_engine_events(engine: Engine) -> None:
+    """Turn on foreign keys and WAL for SQLite connections."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def set_sqlite_pragmas(dbapi_connection, connection_record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def is_postgresql(engine: Engine) -> bool:
+    """Tell whether the engine talks to PostgreSQL."""
+    return engine.dialect.name == "postgresql"

@@ -1,0 +1,46 @@
+"""Error pages for people and JSON errors for the API."""
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+def wants_json() -> bool:
+    """Tell whether this request is an API call."""
+    return request.path.startswith("/api/")
+
+
+def handle_http_error(error: HTTPException):
+    """Answer an HTTP error as JSON on the API and as a page elsewhere."""
+    if wants_json():
+        body = {"error": error.name, "message": error.description}
+        errors = flatten_validation_errors(getattr(error, "data", {}).get("messages"))
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+        response.status_code = error.code or 500
+        for name, value in (getattr(error, "data", {}).get("headers") or {}).items():
+            response.headers[name] = value
+        if error.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
+    return render_template("errors/error.html", error=error), error.code
+
+
+def flatten_validation_errors(messages) -> dict[str, str]:
+    """Turn webargs' {"json": {"baseline": {"pain": ["..."]}}} into {"baseline.pain": "..."}."""
+    flat: dict[str, str] = {}
+    for location_errors in (messages or {}).values():
+        collect_messages(location_errors or {}, "", flat)
+    return flat
+
+
+def collect_messages(field_errors, prefix: str, flat: dict[str, str]) -> None:
+    """Walk marshmallow's nested error structure, keeping the first message of each field."""
+    if isinstance(field_errors, dict):
+        for key, value in field_errors.items():
+            name = str(key) if key != "_schema" else (prefix or "body")
+            collect_messages(
+                value, f"{prefix}.{name}" if prefix and key != "_schema" else name, flat
+            )
+    elif isinstance(field_errors, list) and field_errors:
+        flat.setdefault(prefix or "body", str(field_errors[0]))

@@ -1,0 +1,45 @@
+"""A patient's symptom check-in."""
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models.patient import Patient
+from tracker.models.types import UTCDateTime
+from tracker.timeutil import now_utc
+
+SOURCES = ("email_link", "portal", "clinician", "api")
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkin"
+    __table_args__ = (
+        Index("ix_checkin_patient_recorded_on", "patient_id", "recorded_on"),
+        CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
+        CheckConstraint("stiffness BETWEEN 0 AND 10", name="stiffness_range"),
+        CheckConstraint("swelling BETWEEN 0 AND 10", name="swelling_range"),
+        CheckConstraint(
+            "morning_stiffness_minutes BETWEEN 0 AND 1440", name="morning_minutes_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatment.id"), index=True)
+    recorded_on: Mapped[date]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    source: Mapped[str] = mapped_column(String(20))
+    pain: Mapped[int]
+    stiffness: Mapped[int]
+    morning_stiffness_minutes: Mapped[int | None]
+    swelling: Mapped[int | None]
+    adverse_event: Mapped[bool] = mapped_column(default=False)
+    adverse_event_details: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminder.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    patient: Mapped[Patient] = relationship()

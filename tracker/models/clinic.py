@@ -1,0 +1,35 @@
+"""A clinic: the owner of every other row, with its schedule and flag settings."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tracker.extensions import db
+from tracker.models.types import UTCDateTime
+from tracker.timeutil import now_utc
+
+
+class Clinic(db.Model):
+    __tablename__ = "clinic"
+    __table_args__ = (CheckConstraint("send_hour BETWEEN 0 AND 23", name="send_hour_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    milestone_weeks: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2, 8, 12, 52])
+    send_hour: Mapped[int] = mapped_column(default=9)
+    window_before_days: Mapped[int] = mapped_column(default=3)
+    window_after_days: Mapped[int] = mapped_column(default=14)
+    nudge_after_days: Mapped[int] = mapped_column(default=3)
+    # Flag thresholds (DESIGN section 5).
+    early_days: Mapped[int] = mapped_column(default=14)
+    min_improvement: Mapped[int] = mapped_column(default=2)
+    rise_points: Mapped[int] = mapped_column(default=2)
+    sustain_days: Mapped[int] = mapped_column(default=7)
+    severe_pain: Mapped[int] = mapped_column(default=7)
+    non_responder_days: Mapped[int] = mapped_column(default=84)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    def __repr__(self) -> str:
+        return f"<Clinic {self.id} {self.name!r}>"

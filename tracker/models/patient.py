@@ -1,0 +1,44 @@
+"""A patient of one clinic."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.extensions import db
+from tracker.models.clinic import Clinic
+from tracker.models.types import UTCDateTime
+from tracker.timeutil import now_utc
+
+LANGUAGES = ("en", "ja")
+
+
+class Patient(db.Model):
+    __tablename__ = "patient"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "external_id"),
+        Index("ix_patient_clinic_name", "clinic_id", "name"),
+        CheckConstraint("language IN ('en', 'ja')", name="language_known"),
+        CheckConstraint("frozen_doses >= 0", name="frozen_doses_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The cell bank: frozen doses left from the first harvest, used by boosters.
+    frozen_doses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    clinic: Mapped[Clinic] = relationship()
+    treatments: Mapped[list["Treatment"]] = relationship(  # noqa: F821
+        back_populates="patient", order_by="Treatment.treated_on"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Patient {self.id} {self.external_id}>"

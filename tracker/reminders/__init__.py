@@ -1,0 +1,1 @@
+"""The outbox: dispatching due reminders over SMTP, rendering emails, the scheduler process."""

@@ -1,0 +1,115 @@
+"""The one way a check-in is recorded, whoever enters it: email link, portal, clinician, API."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
+from tracker.services.audit import record_audit
+from tracker.services.patients import Actor
+from tracker.services.validation import Checker
+from tracker.timeutil import now_utc, today_in
+
+SCORE_FIELDS = ("pain", "stiffness")
+OPTIONAL_FIELDS = {"swelling": 10, "morning_stiffness_minutes": 1440}
+
+
+def check_checkin_values(patient: Patient, values: dict) -> dict:
+    """Validate a check-in's values; recorded_on defaults to today in the patient's zone."""
+    check = Checker()
+    today = today_in(patient.timezone)
+    cleaned: dict = {
+        "recorded_on": check.past_date("recorded_on", values.get("recorded_on") or today, today)
+    }
+    for field in SCORE_FIELDS:
+        cleaned[field] = check.score(field, values.get(field), required=True)
+    for field, high in OPTIONAL_FIELDS.items():
+        cleaned[field] = check.score(field, values.get(field), required=False, high=high)
+    adverse_event = values.get("adverse_event") or False
+    if not isinstance(adverse_event, bool):
+        check.fail("adverse_event", "Must be true or false.")
+    cleaned["adverse_event"] = bool(adverse_event)
+    cleaned["adverse_event_details"] = check.text(
+        "adverse_event_details",
+        values.get("adverse_event_details") or "",
+        required=False,
+        max_length=4000,
+    )
+    if cleaned["adverse_event"] and not cleaned["adverse_event_details"]:
+        check.fail("adverse_event_details", "Please describe what happened.")
+    cleaned["notes"] = check.text(
+        "notes", values.get("notes") or "", required=False, max_length=4000
+    )
+    check.done()
+    return cleaned
+
+
+def treatment_on(patient: Patient, recorded_on: date) -> Treatment | None:
+    """Return the latest treatment on or before the day of the check-in."""
+    earlier = [t for t in patient.treatments if t.treated_on <= recorded_on]
+    return max(earlier, key=lambda t: (t.treated_on, t.id), default=None)
+
+
+def lock_patient(patient_id: int) -> Patient:
+    """Serialise check-ins of one patient, so two at once cannot open two flags."""
+    return db.session.scalars(
+        select(Patient).where(Patient.id == patient_id).with_for_update()
+    ).one()
+
+
+def record_checkin(
+    patient: Patient,
+    actor: Actor,
+    values: dict,
+    source: str,
+    reminder: Reminder | None = None,
+    now: datetime | None = None,
+) -> tuple[CheckIn, list[Flag]]:
+    """Record a check-in, complete its milestone and evaluate flags, all in one transaction."""
+    from tracker.services.flagging import evaluate_patient_treatment, resolve_missed_milestones
+    from tracker.services.notifications import alert_adverse_event
+    from tracker.services.reminders import complete_milestone
+
+    now = now or now_utc()
+    cleaned = check_checkin_values(patient, values)
+    patient = lock_patient(patient.id)
+    treatment = treatment_on(patient, cleaned["recorded_on"])
+    checkin = CheckIn(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        treatment_id=treatment.id if treatment else None,
+        submitted_at=now,
+        source=source,
+        reminder_id=reminder.id if reminder else None,
+        recorded_by_id=actor.user.id if actor.user else None,
+        **cleaned,
+    )
+    db.session.add(checkin)
+    db.session.flush()
+    opened: list[Flag] = []
+    if treatment is not None:
+        complete_milestone(treatment, checkin.recorded_on, now)
+        if (
+            reminder is not None
+            and reminder.kind == "confirmation"
+            and reminder.status != "completed"
+        ):
+            reminder.status = "completed"
+            reminder.completed_at = now
+        resolve_missed_milestones(treatment, actor, now)
+        opened = evaluate_patient_treatment(treatment, now)
+        for flag in opened:
+            if flag.kind == "adverse_event":
+                alert_adverse_event(flag, now)
+    record_audit(
+        patient.clinic_id,
+        "checkin.create",
+        "checkin",
+        checkin.id,
+        actor.user,
+        actor.kind,
+        {"patient_id": patient.id, "source": source},
+    )
+    db.session.commit()
+    return checkin, opened

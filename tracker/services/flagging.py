@@ -1,0 +1,197 @@
+"""Persist the flag decisions of the domain core, and the clinicians' decisions on flags."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.followup.flags import (
+    ACTIVE_STATUSES,
+    STIFFNESS_KINDS,
+    ExistingFlag,
+    Reading,
+    Thresholds,
+    choose_baseline,
+    evaluate_treatment,
+    treatment_series,
+)
+from tracker.models import CheckIn, Clinic, Flag, Treatment
+from tracker.services.audit import record_audit
+from tracker.services.patients import Actor
+
+
+def thresholds_for(clinic: Clinic) -> Thresholds:
+    """Read a clinic's flag thresholds as the domain core's value."""
+    return Thresholds(
+        early_days=clinic.early_days,
+        min_improvement=clinic.min_improvement,
+        rise_points=clinic.rise_points,
+        sustain_days=clinic.sustain_days,
+        severe_pain=clinic.severe_pain,
+        non_responder_days=clinic.non_responder_days,
+    )
+
+
+def reading_of(checkin: CheckIn) -> Reading:
+    return Reading(
+        checkin_id=checkin.id,
+        recorded_on=checkin.recorded_on,
+        pain=checkin.pain,
+        stiffness=checkin.stiffness,
+        adverse_event=checkin.adverse_event,
+        adverse_event_details=checkin.adverse_event_details or None,
+    )
+
+
+def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag]:
+    """Evaluate one treatment's series and persist what changed; return the new flags."""
+    from tracker.services.reminders import confirmation_pending, request_confirmation
+
+    patient = treatment.patient
+    clinic = patient.clinic
+    thresholds = thresholds_for(clinic)
+    later = [t.treated_on for t in patient.treatments if t.treated_on > treatment.treated_on]
+    since = treatment.treated_on - timedelta(days=30)
+    checkins = db.session.scalars(
+        select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.recorded_on >= since)
+    ).all()
+    readings = [reading_of(checkin) for checkin in checkins]
+    series = treatment_series(treatment.treated_on, min(later, default=None), readings)
+    baseline = choose_baseline(
+        treatment.baseline_pain, treatment.baseline_stiffness, treatment.treated_on, readings
+    )
+    flags = db.session.scalars(select(Flag).where(Flag.treatment_id == treatment.id)).all()
+    existing = [ExistingFlag(f.id, f.kind, f.status, f.evidence or {}) for f in flags]
+    evaluation = evaluate_treatment(
+        treatment.treated_on,
+        baseline,
+        series,
+        thresholds,
+        existing,
+        confirmation_pending(treatment.id),
+    )
+    by_id = {flag.id: flag for flag in flags}
+    opened = []
+    for change in evaluation.changes:
+        if change.action == "open":
+            flag = Flag(
+                clinic_id=treatment.clinic_id,
+                patient_id=patient.id,
+                treatment_id=treatment.id,
+                checkin_id=change.checkin_id,
+                kind=change.kind,
+                status="open",
+                evidence=change.evidence,
+                opened_at=now,
+            )
+            db.session.add(flag)
+            opened.append(flag)
+        else:
+            flag = by_id[change.flag_id]
+            if change.action == "escalate":
+                flag.escalated_at = now
+            flag.kind = change.kind
+            flag.evidence = change.evidence
+            flag.checkin_id = change.checkin_id
+    if evaluation.confirmation_on is not None:
+        request_confirmation(treatment, evaluation.confirmation_on, now)
+    db.session.flush()
+    for flag in opened:
+        record_audit(
+            flag.clinic_id,
+            "flag.open",
+            "flag",
+            flag.id,
+            None,
+            "system",
+            {"kind": flag.kind, "patient_id": patient.id},
+        )
+    return opened
+
+
+def booster_recorded(booster: Treatment, actor: Actor, now: datetime) -> None:
+    """Resolve the boosted treatment's open stiffness flags: the booster is the decision."""
+    flags = db.session.scalars(
+        select(Flag).where(
+            Flag.treatment_id == booster.booster_of_id,
+            Flag.kind.in_(tuple(STIFFNESS_KINDS)),
+            Flag.status.in_(tuple(ACTIVE_STATUSES)),
+        )
+    ).all()
+    for flag in flags:
+        resolve(flag, actor, "booster_given", f"Booster recorded for {booster.treated_on}.", now)
+
+
+def resolve(flag: Flag, actor: Actor, resolution: str, note: str, now: datetime) -> Flag:
+    """Close a flag with the decision taken (in the caller's transaction)."""
+    flag.status = "resolved"
+    flag.resolution = resolution
+    flag.note = note
+    flag.resolved_at = now
+    flag.resolved_by_id = actor.user.id if actor.user else None
+    if flag.owner_id is None and actor.user is not None:
+        flag.owner_id = actor.user.id
+    record_audit(
+        flag.clinic_id,
+        "flag.resolve",
+        "flag",
+        flag.id,
+        actor.user,
+        actor.kind,
+        {"resolution": resolution, "patient_id": flag.patient_id},
+    )
+    return flag
+
+
+def resolve_missed_milestones(treatment: Treatment, actor: Actor, now: datetime) -> None:
+    """A check-in after a missed milestone closes its flag: the patient is back in touch."""
+    flags = db.session.scalars(
+        select(Flag).where(
+            Flag.treatment_id == treatment.id,
+            Flag.kind == "missed_milestone",
+            Flag.status.in_(tuple(ACTIVE_STATUSES)),
+        )
+    ).all()
+    for flag in flags:
+        resolve(flag, Actor(None, "system"), "checked_in", "The patient checked in later.", now)
+
+
+def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
+    """Take ownership of a flag; a resolved flag stays as it was decided."""
+    if flag.status == "resolved":
+        raise FlagClosed("This flag is resolved already.")
+    flag.status = "acknowledged"
+    flag.owner_id = actor.user.id if actor.user else flag.owner_id
+    flag.acknowledged_at = now
+    flag.acknowledged_by_id = actor.user.id if actor.user else None
+    record_audit(
+        flag.clinic_id,
+        "flag.acknowledge",
+        "flag",
+        flag.id,
+        actor.user,
+        actor.kind,
+        {"patient_id": flag.patient_id},
+    )
+    db.session.commit()
+    return flag
+
+
+def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: datetime) -> Flag:
+    """Record a clinician's decision on a flag."""
+    from tracker.models.flag import RESOLUTIONS
+    from tracker.services.validation import Checker
+
+    if flag.status == "resolved":
+        raise FlagClosed("This flag is resolved already.")
+    check = Checker()
+    check.choice("resolution", resolution, RESOLUTIONS)
+    note = check.text("note", note or "", required=False, max_length=4000)
+    check.done()
+    resolve(flag, actor, resolution, note, now)
+    db.session.commit()
+    return flag
+
+
+class FlagClosed(Exception):
+    """A decision was asked of a flag that is already resolved."""

@@ -1,0 +1,127 @@
+"""Use cases for patients: create, edit, search, opt out."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from tracker.extensions import db
+from tracker.models import Clinic, Patient, User
+from tracker.services.audit import record_audit
+from tracker.services.scope import clinic_select
+from tracker.services.validation import Checker, Conflict
+from tracker.timeutil import now_utc
+
+EDITABLE_FIELDS = ("external_id", "name", "email", "timezone", "language", "frozen_doses")
+
+
+@dataclass
+class Actor:
+    """Who is acting: a user through the UI or the API, a patient, or the system."""
+
+    user: User | None
+    kind: str  # "user" | "api" | "patient" | "system"
+
+
+def check_patient_values(values: dict, clinic: Clinic) -> dict:
+    """Validate patient fields; return the cleaned values or raise InvalidInput."""
+    check = Checker()
+    cleaned: dict = {}
+    if "external_id" in values:
+        cleaned["external_id"] = check.text(
+            "external_id", values["external_id"], required=True, max_length=64
+        )
+    if "name" in values:
+        cleaned["name"] = check.text("name", values["name"], required=True, max_length=200)
+    if "email" in values:
+        cleaned["email"] = check.email("email", values["email"])
+    if "timezone" in values:
+        zone = values["timezone"] or clinic.timezone
+        cleaned["timezone"] = check.timezone("timezone", zone)
+    if "language" in values:
+        cleaned["language"] = check.language("language", values["language"] or "en")
+    if "frozen_doses" in values:
+        cleaned["frozen_doses"] = check.score(
+            "frozen_doses", values["frozen_doses"] or 0, required=False, high=100
+        )
+    check.done()
+    return cleaned
+
+
+def external_id_taken(clinic_id: int, external_id: str, except_id: int | None = None) -> bool:
+    query = select(Patient.id).where(
+        Patient.clinic_id == clinic_id, Patient.external_id == external_id
+    )
+    if except_id is not None:
+        query = query.where(Patient.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def create_patient(clinic: Clinic, actor: Actor, values: dict) -> Patient:
+    """Record a new patient of the clinic."""
+    values = {"timezone": None, "language": "en", "email": None, **values}
+    cleaned = check_patient_values(values, clinic)
+    if external_id_taken(clinic.id, cleaned["external_id"]):
+        raise Conflict("external_id", "A patient with this external ID already exists.")
+    patient = Patient(clinic_id=clinic.id, **cleaned)
+    db.session.add(patient)
+    try:
+        db.session.flush()
+        record_audit(clinic.id, "patient.create", "patient", patient.id, actor.user, actor.kind)
+        db.session.commit()
+    except IntegrityError as error:
+        # Two requests raced for one external_id: the unique constraint decides.
+        db.session.rollback()
+        raise Conflict("external_id", "A patient with this external ID already exists.") from error
+    return patient
+
+
+def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
+    """Change a patient's details; a new time zone reschedules pending reminders."""
+    from tracker.services.reminders import reschedule_patient
+
+    cleaned = check_patient_values(
+        {key: value for key, value in values.items() if key in EDITABLE_FIELDS}, patient.clinic
+    )
+    if "external_id" in cleaned and external_id_taken(
+        patient.clinic_id, cleaned["external_id"], except_id=patient.id
+    ):
+        raise Conflict("external_id", "A patient with this external ID already exists.")
+    changed = {field: value for field, value in cleaned.items() if getattr(patient, field) != value}
+    for field, value in changed.items():
+        setattr(patient, field, value)
+    try:
+        if "timezone" in changed or "email" in changed:
+            reschedule_patient(patient, now_utc())
+        record_audit(
+            patient.clinic_id,
+            "patient.update",
+            "patient",
+            patient.id,
+            actor.user,
+            actor.kind,
+            {"fields": sorted(changed)},
+        )
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise Conflict("external_id", "A patient with this external ID already exists.") from error
+    return patient
+
+
+def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0) -> list[Patient]:
+    """Find the clinic's patients whose name or external ID contains the text."""
+    query = clinic_select(Patient, clinic_id)
+    text = (text or "").strip()
+    if text:
+        pattern = (
+            "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        query = query.where(
+            or_(
+                func.lower(Patient.name).like(pattern, escape="\\"),
+                func.lower(Patient.external_id).like(pattern, escape="\\"),
+            )
+        )
+    query = query.order_by(Patient.name, Patient.id).limit(limit).offset(offset)
+    return list(db.session.scalars(query))

@@ -1,0 +1,216 @@
+"""Use cases for the follow-up schedule: plan, reschedule, cancel and complete reminders."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+
+from tracker.extensions import db
+from tracker.followup.schedule import (
+    PENDING_STATUSES,
+    ScheduleSettings,
+    confirmation_due_at,
+    milestone_for_checkin,
+    plan_milestones,
+    replan_milestones,
+)
+from tracker.models import Clinic, Patient, Reminder, Treatment
+
+PENDING = tuple(sorted(PENDING_STATUSES))
+# Reminders about the patient's follow-up (not clinician messages or portal links).
+FOLLOW_UP_KINDS = ("milestone", "nudge", "confirmation")
+
+
+def schedule_settings(clinic: Clinic) -> ScheduleSettings:
+    """Read a clinic's schedule settings as the domain core's value."""
+    return ScheduleSettings(
+        milestone_weeks=tuple(clinic.milestone_weeks),
+        send_hour=clinic.send_hour,
+        window_before_days=clinic.window_before_days,
+        window_after_days=clinic.window_after_days,
+        nudge_after_days=clinic.nudge_after_days,
+    )
+
+
+def schedule_treatment(treatment: Treatment, now: datetime) -> list[Reminder]:
+    """Create the treatment's milestone reminders (in the caller's transaction)."""
+    patient = treatment.patient
+    if treatment.booster_of_id is not None:
+        cancel_pending(
+            treatment_id=treatment.booster_of_id, reason="A booster started a new series."
+        )
+    plans = plan_milestones(
+        treatment.treated_on, patient.timezone, schedule_settings(patient.clinic), now
+    )
+    reminders = []
+    for plan in plans:
+        reminder = Reminder(
+            clinic_id=treatment.clinic_id,
+            patient_id=patient.id,
+            treatment_id=treatment.id,
+            kind="milestone",
+            milestone_weeks=plan.milestone_weeks,
+            due_on=plan.due_on,
+            due_at=plan.due_at,
+            next_attempt_at=plan.due_at,
+            window_opens_on=plan.window_opens_on,
+            window_closes_on=plan.window_closes_on,
+            window_closes_at=plan.window_closes_at,
+            status=plan.status,
+            created_at=now,
+        )
+        if patient.opted_out_at is not None and plan.status != "skipped":
+            reminder.status = "cancelled"
+            reminder.last_error = "The patient has opted out of emails."
+        db.session.add(reminder)
+        reminders.append(reminder)
+    db.session.flush()
+    return reminders
+
+
+def reschedulable(reminder: Reminder) -> bool:
+    """Tell whether a milestone may still move: pending, or skipped only for want of an address."""
+    if reminder.status in PENDING:
+        return True
+    return (
+        reminder.status == "skipped"
+        and reminder.window_closes_at is not None
+        and reminder.window_closes_at > reminder.created_at
+    )
+
+
+def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
+    """Move the treatment's pending milestones after a change of date or time zone."""
+    patient = treatment.patient
+    milestones = [
+        reminder
+        for reminder in db.session.scalars(
+            select(Reminder).where(
+                Reminder.treatment_id == treatment.id, Reminder.kind == "milestone"
+            )
+        )
+        if reschedulable(reminder)
+    ]
+    plans = replan_milestones(
+        [reminder.milestone_weeks for reminder in milestones],
+        treatment.treated_on,
+        patient.timezone,
+        schedule_settings(patient.clinic),
+        now,
+    )
+    for reminder in milestones:
+        plan = plans[reminder.milestone_weeks]
+        reminder.due_on = plan.due_on
+        reminder.due_at = plan.due_at
+        reminder.next_attempt_at = plan.due_at
+        reminder.window_opens_on = plan.window_opens_on
+        reminder.window_closes_on = plan.window_closes_on
+        reminder.window_closes_at = plan.window_closes_at
+        reminder.status = plan.status if patient.opted_out_at is None else "cancelled"
+        reminder.attempts = 0
+        reminder.last_error = ""
+        # A skip decided now (window closed) must not later count as missed.
+        reminder.created_at = now if plan.status == "skipped" else reminder.created_at
+    # Nudges and confirmations were timed from the old dates; drop them.
+    cancel_pending(
+        treatment_id=treatment.id,
+        reason="The treatment was rescheduled.",
+        kinds=("nudge", "confirmation"),
+    )
+    db.session.flush()
+
+
+def reschedule_patient(patient: Patient, now: datetime) -> None:
+    """Reschedule every treatment of the patient (time zone or address changed)."""
+    for treatment in patient.treatments:
+        reschedule_treatment(treatment, now)
+
+
+def cancel_pending(
+    *,
+    treatment_id: int | None = None,
+    patient_id: int | None = None,
+    reason: str,
+    kinds: tuple[str, ...] = FOLLOW_UP_KINDS,
+) -> int:
+    """Cancel the pending follow-up reminders of a treatment or a patient; return how many."""
+    statement = update(Reminder).where(Reminder.status.in_(PENDING), Reminder.kind.in_(kinds))
+    if treatment_id is not None:
+        statement = statement.where(Reminder.treatment_id == treatment_id)
+    if patient_id is not None:
+        statement = statement.where(Reminder.patient_id == patient_id)
+    result = db.session.execute(
+        statement.values(status="cancelled", last_error=reason),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount
+
+
+def opt_out(patient: Patient, now: datetime) -> None:
+    """Stop every email to the patient (in the caller's transaction)."""
+    if patient.opted_out_at is None:
+        patient.opted_out_at = now
+    cancel_pending(patient_id=patient.id, reason="The patient opted out of emails.")
+
+
+def complete_milestone(treatment: Treatment, recorded_on: date, now: datetime) -> Reminder | None:
+    """Mark the milestone whose window holds this check-in as completed; cancel its nudge."""
+    milestones = list(
+        db.session.scalars(
+            select(Reminder).where(
+                Reminder.treatment_id == treatment.id,
+                Reminder.kind == "milestone",
+                Reminder.status.not_in(("completed", "cancelled")),
+            )
+        )
+    )
+    weeks = milestone_for_checkin(milestones, recorded_on)
+    if weeks is None:
+        return None
+    reminder = next(reminder for reminder in milestones if reminder.milestone_weeks == weeks)
+    reminder.status = "completed"
+    reminder.completed_at = now
+    db.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.treatment_id == treatment.id,
+            Reminder.kind == "nudge",
+            Reminder.milestone_weeks == weeks,
+            Reminder.status.in_(PENDING),
+        )
+        .values(status="cancelled", last_error="The milestone was completed."),
+        execution_options={"synchronize_session": False},
+    )
+    return reminder
+
+
+def request_confirmation(treatment: Treatment, confirm_on: date, now: datetime) -> Reminder:
+    """Ask the patient for one more reading, on confirm_on, to confirm a suspected rise."""
+    patient = treatment.patient
+    due_at = confirmation_due_at(confirm_on, 0, patient.timezone, patient.clinic.send_hour, now)
+    reminder = Reminder(
+        clinic_id=treatment.clinic_id,
+        patient_id=patient.id,
+        treatment_id=treatment.id,
+        kind="confirmation",
+        due_on=confirm_on,
+        due_at=due_at,
+        next_attempt_at=due_at,
+        status="scheduled" if patient.opted_out_at is None else "cancelled",
+        created_at=now,
+    )
+    db.session.add(reminder)
+    return reminder
+
+
+def confirmation_pending(treatment_id: int) -> bool:
+    """Tell whether a confirmation reminder of the treatment is still to be sent."""
+    return (
+        db.session.scalar(
+            select(Reminder.id).where(
+                Reminder.treatment_id == treatment_id,
+                Reminder.kind == "confirmation",
+                Reminder.status.in_((*PENDING, "sending")),
+            )
+        )
+        is not None
+    )

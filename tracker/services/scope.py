@@ -1,0 +1,23 @@
+"""Clinic scoping: the one place every query of clinic data goes through."""
+
+from typing import TypeVar
+
+from sqlalchemy import Select, select
+from werkzeug.exceptions import NotFound
+
+from tracker.extensions import db
+
+Model = TypeVar("Model")
+
+
+def clinic_select(model: type[Model], clinic_id: int) -> Select:
+    """Select rows of a model that belong to one clinic."""
+    return select(model).where(model.clinic_id == clinic_id)
+
+
+def get_for_clinic(model: type[Model], object_id: int, clinic_id: int) -> Model:
+    """Load one row of the clinic, or answer 404 (another clinic's row does not exist for you)."""
+    found = db.session.scalar(clinic_select(model, clinic_id).where(model.id == object_id))
+    if found is None:
+        raise NotFound()
+    return found
