@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_MILESTONE_WEEKS = (2, 8, 12, 52)
@@ -31,10 +32,10 @@ class ScheduleSettings:
     def __post_init__(self) -> None:
         # Clinics store weeks as a list; keep a sorted, de-duplicated tuple so the
         # settings stay hashable and plans come out in milestone order.
-        weeks = tuple(sorted(set(self.milestone_weeks)))
+        weeks = tuple(self.milestone_weeks)
         if any(not _is_int(w) or w < 1 for w in weeks):
             raise ValueError(f"Milestone weeks must be positive integers: {weeks!r}")
-        object.__setattr__(self, "milestone_weeks", weeks)
+        object.__setattr__(self, "milestone_weeks", tuple(sorted(set(weeks))))
         _check_send_hour(self.send_hour)
         for name in ("window_before_days", "window_after_days", "nudge_after_days"):
             value = getattr(self, name)
@@ -52,6 +53,12 @@ class MilestonePlan:
     window_opens_at: datetime
     window_closes_at: datetime
     status: str  # "scheduled" | "skipped"
+
+
+class CheckinWindow(Protocol):
+    milestone_weeks: int
+    window_opens_on: date
+    window_closes_on: date
 
 
 def validate_timezone(name: str) -> str:
@@ -103,15 +110,15 @@ def is_pending(status: str) -> bool:
     return status in PENDING_STATUSES
 
 
-def milestone_for_checkin(plans_or_windows: Iterable[object], recorded_on: date) -> int | None:
+def milestone_for_checkin(
+    plans_or_windows: Iterable[CheckinWindow], recorded_on: date
+) -> int | None:
     """Return the milestone_weeks whose window contains recorded_on, or None."""
     best: tuple[int, int] | None = None
     for window in plans_or_windows:
-        opens_on: date = window.window_opens_on  # type: ignore[attr-defined]
-        closes_on: date = window.window_closes_on  # type: ignore[attr-defined]
+        opens_on, closes_on = window.window_opens_on, window.window_closes_on
         if not opens_on <= recorded_on <= closes_on:
             continue
-        weeks: int = window.milestone_weeks  # type: ignore[attr-defined]
         due_on = getattr(window, "due_on", None)
         # Distances in half-days; bare windows carry no due date, so their middle
         # is the closest stand-in.
@@ -119,7 +126,7 @@ def milestone_for_checkin(plans_or_windows: Iterable[object], recorded_on: date)
             doubled_due = opens_on.toordinal() + closes_on.toordinal()
         else:
             doubled_due = 2 * due_on.toordinal()
-        key = (abs(2 * recorded_on.toordinal() - doubled_due), weeks)
+        key = (abs(2 * recorded_on.toordinal() - doubled_due), window.milestone_weeks)
         if best is None or key < best:
             best = key
     return None if best is None else best[1]

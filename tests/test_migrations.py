@@ -1,0 +1,151 @@
+"""The migrations build the schema the models describe, on SQLite and PostgreSQL, and undo it."""
+
+import logging
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from config import TestConfig
+from tests.conftest import (
+    IN_CI,
+    POSTGRES_URL,
+    create_postgres_database,
+    drop_postgres_database,
+)
+from tracker import create_app
+from tracker.extensions import db
+
+MODEL_TABLES = {table.name for table in db.metadata.sorted_tables}
+
+# migrations/env.py (Flask-Migrate's template) still calls db.get_engine(), deprecated in
+# Flask-SQLAlchemy 3.1; reported to the lead. Remove this once env.py uses db.engine.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:'get_engine' is deprecated:DeprecationWarning"
+)
+
+
+@pytest.fixture(autouse=True)
+def keep_loggers_enabled():
+    """migrations/env.py runs logging.config.fileConfig, which disables every existing logger."""
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved = {logger.name: (logger.disabled, logger.level) for logger in loggers}
+    root_handlers = list(logging.root.handlers)
+    root_level = logging.root.level
+    yield
+    for logger in logging.Logger.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled, level = saved.get(logger.name, (False, logging.NOTSET))
+            logger.setLevel(level)
+    for handler in logging.root.handlers[:]:
+        if handler not in root_handlers:
+            logging.root.removeHandler(handler)
+    logging.root.setLevel(root_level)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    """The URL of a new, empty database of each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("CI=true but TEST_DATABASE_URL is unset: migrations must run on PostgreSQL")
+        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    url = create_postgres_database("tracker_mig")
+    yield url
+    drop_postgres_database(url)
+
+
+@pytest.fixture
+def migration_app(empty_database_url):
+    """An app bound to the empty database, inside an app context; nothing created yet."""
+    config = type("MigrationConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    app = create_app(config)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def table_names() -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def head_revision(app) -> str:
+    config = app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_database_starts_empty(migration_app):
+    assert table_names() == set()
+
+
+def test_upgrade_creates_every_model_table_and_stamps_head(migration_app):
+    flask_migrate.upgrade()
+
+    assert table_names() == MODEL_TABLES
+    assert current_revision() == head_revision(migration_app)
+
+
+def test_models_and_migrations_agree_after_upgrade(migration_app):
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+
+    assert differences == [], f"models and migrations differ: {differences}"
+
+
+def test_upgraded_schema_enforces_the_check_constraints(migration_app):
+    """The constraints live in the migrated database, not only in create_all's."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    flask_migrate.upgrade()
+    insert_clinic = text(
+        "INSERT INTO clinic (name, timezone, milestone_weeks, send_hour, window_before_days, "
+        "window_after_days, nudge_after_days, early_days, min_improvement, rise_points, "
+        "sustain_days, severe_pain, non_responder_days, created_at) VALUES "
+        "(:name, 'UTC', '[2, 8, 12, 52]', :send_hour, 3, 14, 3, 14, 2, 2, 7, 7, 84, "
+        "CURRENT_TIMESTAMP)"
+    )
+    with db.engine.begin() as connection:
+        connection.execute(insert_clinic, {"name": "Valid", "send_hour": 9})
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert_clinic, {"name": "Bad hour", "send_hour": 24})
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(insert_clinic, {"name": "Valid", "send_hour": 9})
+
+
+def test_downgrade_to_base_removes_every_table(migration_app):
+    flask_migrate.upgrade()
+
+    flask_migrate.downgrade(revision="base")
+
+    assert table_names() == set()
+    assert current_revision() is None
+
+
+def test_upgrade_after_downgrade_rebuilds_the_schema(migration_app):
+    flask_migrate.upgrade()
+    flask_migrate.downgrade(revision="base")
+
+    flask_migrate.upgrade()
+
+    assert table_names() == MODEL_TABLES
+    assert current_revision() == head_revision(migration_app)
