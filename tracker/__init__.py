@@ -72,6 +72,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinic_bp)
+    if app.config.get("DEV_MAILBOX_ENABLED"):
+        from tracker.dev import bp as dev_bp
+
+        app.register_blueprint(dev_bp)
     register_api(app)
 
 

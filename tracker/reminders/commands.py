@@ -1,7 +1,54 @@
 """Commands of the reminder processes: one dispatch pass, and the scheduler."""
 
-from flask import Flask
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise click.BadParameter("use ISO 8601, e.g. 2026-03-01T09:00:00Z") from error
+    if moment.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-03-01T09:00:00Z")
+    return moment.astimezone(UTC)
 
 
 def register_reminder_commands(app: Flask) -> None:
     """Register send-due and scheduler."""
+
+    @app.cli.command("send-due")
+    @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
+    def send_due(now_text: str | None) -> None:
+        """Run one dispatch pass: close windows, send what is due; exit 1 on SMTP failure."""
+        from tracker.reminders.dispatch import DispatchResult, dispatch_due
+        from tracker.services.windows import close_windows
+
+        now = parse_now(now_text)
+        missed = close_windows(now)
+        total = DispatchResult()
+        while True:
+            result = dispatch_due(now)
+            total.add(result)
+            if result.claimed == 0 or result.errors:
+                break
+        click.echo(
+            f"claimed {total.claimed}, sent {total.sent}, retry {total.retried}, "
+            f"failed {total.failed}, skipped {total.skipped}, windows closed {missed}"
+        )
+        for error in total.errors:
+            click.echo(f"SMTP error: {error}", err=True)
+        if total.errors:
+            sys.exit(1)
+
+    @app.cli.command("scheduler")
+    def scheduler() -> None:
+        """Run the scheduler process (dispatch, windows, digest, heartbeat) until stopped."""
+        from tracker.reminders.scheduler import run_scheduler
+
+        run_scheduler(current_app._get_current_object())

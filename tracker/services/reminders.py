@@ -214,3 +214,18 @@ def confirmation_pending(treatment_id: int) -> bool:
         )
         is not None
     )
+
+
+def complete_confirmations(treatment: Treatment, recorded_on: date, now: datetime) -> None:
+    """A reading on or after the day a confirmation asked for answers it."""
+    db.session.execute(
+        update(Reminder)
+        .where(
+            Reminder.treatment_id == treatment.id,
+            Reminder.kind == "confirmation",
+            Reminder.status.in_((*PENDING, "sent")),
+            Reminder.due_on <= recorded_on,
+        )
+        .values(status="completed", completed_at=now),
+        execution_options={"synchronize_session": False},
+    )

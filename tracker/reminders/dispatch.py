@@ -1,0 +1,221 @@
+"""The outbox dispatcher: claim due rows atomically, commit, send, record the outcome."""
+
+import logging
+import random
+import smtplib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from tracker.extensions import db
+from tracker.followup.delivery import is_permanent_failure, next_attempt_at
+from tracker.followup.schedule import nudge_due_at
+from tracker.models import Clinic, Patient, Reminder, User
+from tracker.reminders import emails
+from tracker.reminders.smtp import describe_failure, open_connection, smtp_code
+from tracker.services.reminders import schedule_settings
+
+log = logging.getLogger(__name__)
+CLAIMABLE = ("scheduled", "retry", "sending")  # "sending" only once its lease has expired
+PATIENT_KINDS = ("milestone", "nudge", "confirmation", "portal_link")
+
+
+@dataclass
+class DispatchResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: "DispatchResult") -> None:
+        """Add another pass's counts to this one."""
+        for name in ("claimed", "sent", "retried", "failed", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors)
+
+
+def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[int]:
+    """Mark up to `limit` due rows as ours (status sending, with a lease) and commit."""
+    lease_until = now + timedelta(seconds=lease_seconds)
+    due = (
+        select(Reminder.id)
+        .where(Reminder.status.in_(CLAIMABLE), Reminder.next_attempt_at <= now)
+        .order_by(Reminder.next_attempt_at, Reminder.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        # Two dispatchers never wait on or take each other's rows.
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(Reminder)
+        # Compare-and-set: the row must still be claimable when the UPDATE runs.
+        .where(Reminder.id.in_(due.scalar_subquery()))
+        .where(Reminder.status.in_(CLAIMABLE), Reminder.next_attempt_at <= now)
+        .values(
+            status="sending",
+            lease_until=lease_until,
+            next_attempt_at=lease_until,
+            attempts=Reminder.attempts + 1,
+            updated_at=now,
+        )
+        .returning(Reminder.id)
+    )
+    claimed = list(db.session.scalars(statement, execution_options={"synchronize_session": False}))
+    db.session.commit()
+    return sorted(claimed)
+
+
+def dispatch_due(
+    now: datetime, limit: int | None = None, rng: random.Random | None = None
+) -> DispatchResult:
+    """Run one pass: claim what is due and send it over one SMTP connection."""
+    config = current_app.config
+    limit = limit or config["DISPATCH_BATCH_SIZE"]
+    result = DispatchResult()
+    ids = claim_due(now, limit, config["DISPATCH_LEASE_SECONDS"])
+    result.claimed = len(ids)
+    if not ids:
+        return result
+    pending = list(ids)
+    try:
+        with open_connection() as connection:
+            while pending:
+                send_one(connection, pending[0], now, result, rng)
+                pending.pop(0)
+    except (smtplib.SMTPException, OSError) as error:
+        # The connection failed (refused, dropped, timed out): every row not yet recorded
+        # is a temporary failure and comes back after its backoff.
+        db.session.rollback()
+        result.errors.append(describe_failure(error))
+        log.warning("SMTP connection failed: %s", describe_failure(error))
+        for reminder_id in pending:
+            record_failure(reminder_id, error, now, result, rng)
+    return result
+
+
+def send_one(connection, reminder_id: int, now: datetime, result: DispatchResult, rng) -> None:
+    """Send one claimed row and record the outcome in its own commit."""
+    reminder = db.session.get(Reminder, reminder_id)
+    try:
+        message = build_message(reminder)
+    except Exception as error:  # noqa: BLE001 - a broken template must not stop the batch
+        log.exception("Could not build the message of reminder %s", reminder_id)
+        db.session.rollback()
+        reminder = db.session.get(Reminder, reminder_id)
+        reminder.status = "failed"
+        reminder.lease_until = None
+        reminder.last_error = f"Could not build the message: {error}"[:500]
+        db.session.commit()
+        result.failed += 1
+        return
+    if message is None:
+        result.skipped += 1
+        db.session.commit()
+        return
+    try:
+        connection.send(message)
+    except (
+        smtplib.SMTPRecipientsRefused,
+        smtplib.SMTPDataError,
+        smtplib.SMTPSenderRefused,
+    ) as error:
+        db.session.rollback()
+        record_failure(reminder_id, error, now, result, rng)
+        return
+    reminder.status = "sent"
+    reminder.sent_at = now
+    reminder.lease_until = None
+    reminder.message_id = message.msgId
+    reminder.last_error = ""
+    if reminder.kind == "milestone":
+        queue_nudge(reminder, now)
+    db.session.commit()
+    result.sent += 1
+
+
+def build_message(reminder: Reminder):
+    """Render the row's email, or mark it skipped when there is nobody to send it to."""
+    clinic = db.session.get(Clinic, reminder.clinic_id)
+    if reminder.kind in PATIENT_KINDS:
+        patient = db.session.get(Patient, reminder.patient_id)
+        reason = None
+        if not patient.email:
+            reason = "No email address on file: follow up by phone."
+        elif patient.opted_out_at is not None and reminder.kind != "portal_link":
+            reason = "The patient opted out of emails."
+        if reason:
+            reminder.status = "skipped"
+            reminder.last_error = reason
+            reminder.lease_until = None
+            return None
+        if reminder.kind == "portal_link":
+            message = emails.portal_link_message(reminder, patient, clinic)
+        else:
+            message = emails.follow_up_message(reminder, patient, clinic)
+    else:
+        user = db.session.get(User, reminder.user_id)
+        if user is None or not user.active:
+            reminder.status = "skipped"
+            reminder.last_error = "The clinician's account is inactive."
+            return None
+        builder = {
+            "adverse_event_alert": emails.adverse_event_message,
+            "digest": emails.digest_message,
+        }[reminder.kind]
+        message = builder(reminder, user, clinic)
+    message.msgId = emails.message_id_for(reminder)
+    return message
+
+
+def record_failure(reminder_id: int, error: BaseException, now: datetime, result, rng) -> None:
+    """Retry a temporary failure later; keep a permanent one (or the last attempt) as failed."""
+    reminder = db.session.get(Reminder, reminder_id)
+    code = smtp_code(error)
+    retry_at = None if is_permanent_failure(code) else next_attempt_at(reminder.attempts, now, rng)
+    reminder.last_error = describe_failure(error)
+    reminder.lease_until = None
+    if retry_at is None:
+        reminder.status = "failed"
+        result.failed += 1
+    else:
+        reminder.status = "retry"
+        reminder.next_attempt_at = retry_at
+        result.retried += 1
+    db.session.commit()
+
+
+def queue_nudge(milestone: Reminder, now: datetime) -> Reminder | None:
+    """Plan the one nudge of a milestone that was just sent (cancelled if the patient replies)."""
+    patient = db.session.get(Patient, milestone.patient_id)
+    settings = schedule_settings(db.session.get(Clinic, milestone.clinic_id))
+    due_at = nudge_due_at(now, milestone.window_closes_at, patient.timezone, settings, now)
+    exists = db.session.scalar(
+        select(Reminder.id).where(
+            Reminder.treatment_id == milestone.treatment_id,
+            Reminder.kind == "nudge",
+            Reminder.milestone_weeks == milestone.milestone_weeks,
+        )
+    )
+    if due_at is None or exists is not None:
+        return None
+    nudge = Reminder(
+        clinic_id=milestone.clinic_id,
+        patient_id=milestone.patient_id,
+        treatment_id=milestone.treatment_id,
+        kind="nudge",
+        milestone_weeks=milestone.milestone_weeks,
+        due_on=milestone.due_on,
+        due_at=due_at,
+        next_attempt_at=due_at,
+        window_opens_on=milestone.window_opens_on,
+        window_closes_on=milestone.window_closes_on,
+        window_closes_at=milestone.window_closes_at,
+        status="scheduled",
+        created_at=now,
+    )
+    db.session.add(nudge)
+    return nudge

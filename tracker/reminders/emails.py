@@ -1,0 +1,146 @@
+"""Email messages from templates: one named function per message over make_message."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from flask_mail import Message
+
+from tracker.models import Clinic, Flag, Patient, Reminder, User
+
+
+def message_id_for(reminder: Reminder) -> str:
+    """A Message-ID that stays the same across retries, so a repeat can be recognised."""
+    domain = urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "localhost"
+    return f"<reminder-{reminder.id}.{reminder.clinic_id}@{domain}>"
+
+
+def make_message(
+    name: str,
+    to: str,
+    subject: str,
+    context: dict,
+    language: str = "en",
+    headers: dict[str, str] | None = None,
+) -> Message:
+    """Render templates/email/<name>.txt and .html into one multipart message."""
+    with force_locale(language):
+        context = {**context, "language": language}
+        body = render_template(f"email/{name}.txt", **context)
+        html = render_template(f"email/{name}.html", **context)
+    message = Message(
+        subject=subject,
+        recipients=[to],
+        body=body,
+        html=html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers=headers or {},
+    )
+    return message
+
+
+def patient_headers(patient: Patient) -> dict[str, str]:
+    """One-click unsubscribe headers (RFC 8058) for every email to a patient."""
+    from tracker.links import unsubscribe_url
+
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(patient)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+def milestone_label(reminder: Reminder) -> str:
+    """The check-in asked for, in the current language: "8-week check-in"."""
+    if reminder.milestone_weeks:
+        return gettext("%(weeks)d-week check-in", weeks=reminder.milestone_weeks)
+    return gettext("Follow-up check-in")
+
+
+def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
+    """A milestone reminder, a nudge or a confirmation request, in the patient's language."""
+    from tracker.links import checkin_url, unsubscribe_url
+
+    template = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}[
+        reminder.kind
+    ]
+    with force_locale(patient.language):
+        label = milestone_label(reminder)
+        subject = {
+            "reminder": gettext("%(clinic)s: your %(label)s", clinic=clinic.name, label=label),
+            "nudge": gettext(
+                "%(clinic)s: a reminder about your %(label)s", clinic=clinic.name, label=label
+            ),
+            "confirmation": gettext(
+                "%(clinic)s: how is your morning stiffness this week?", clinic=clinic.name
+            ),
+        }[template]
+    context = {
+        "patient": patient,
+        "clinic": clinic,
+        "reminder": reminder,
+        "label": label,
+        "checkin_url": checkin_url(reminder),
+        "unsubscribe_url": unsubscribe_url(patient),
+    }
+    return make_message(
+        template, patient.email, subject, context, patient.language, patient_headers(patient)
+    )
+
+
+def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
+    """The magic link into the patient portal."""
+    from tracker.extensions import db
+    from tracker.links import portal_url, unsubscribe_url
+    from tracker.models import PortalLink
+
+    link = db.session.get(PortalLink, (reminder.payload or {}).get("portal_link_id"))
+    with force_locale(patient.language):
+        subject = gettext("%(clinic)s: your follow-up link", clinic=clinic.name)
+    context = {
+        "patient": patient,
+        "clinic": clinic,
+        "portal_url": portal_url(link),
+        "minutes": current_app.config["PORTAL_LINK_MINUTES"],
+        "unsubscribe_url": unsubscribe_url(patient),
+    }
+    return make_message(
+        "portal_link", patient.email, subject, context, patient.language, patient_headers(patient)
+    )
+
+
+def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+    """Tell a clinician at once that a patient reported an adverse event."""
+    from tracker.extensions import db
+    from tracker.followup.flags import describe_evidence
+
+    flag = db.session.get(Flag, (reminder.payload or {}).get("flag_id"))
+    context = {
+        "user": user,
+        "clinic": clinic,
+        "flag": flag,
+        "patient": flag.patient,
+        "evidence": describe_evidence(flag.kind, flag.evidence or {}),
+        "patient_url": public_url(f"/patients/{flag.patient_id}"),
+    }
+    subject = f"Adverse event reported: {flag.patient.external_id} ({clinic.name})"
+    return make_message("adverse_event_alert", user.email, subject, context)
+
+
+def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+    """The daily digest of new flags and of open flags nobody has taken."""
+    from tracker.services.digest import digest_flags
+
+    new_flags, unattended = digest_flags(reminder)
+    context = {
+        "user": user,
+        "clinic": clinic,
+        "new_flags": new_flags,
+        "unattended": unattended,
+        "worklist_url": public_url("/"),
+    }
+    subject = f"{clinic.name}: {len(new_flags)} new flag(s), {len(unattended)} waiting"
+    return make_message("digest", user.email, subject, context)
+
+
+def public_url(path: str) -> str:
+    return current_app.config["PUBLIC_BASE_URL"] + path

@@ -1,0 +1,122 @@
+"""The scheduler process: APScheduler runs the jobs; the database holds what is due."""
+
+import logging
+import os
+import signal
+import socket
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger(__name__)
+DISPATCH_SECONDS = 30
+WINDOWS_SECONDS = 300
+DIGEST_SECONDS = 3600
+HEARTBEAT_SECONDS = 30
+
+
+def scheduler_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_job(app: Flask, job, *args) -> None:
+    """Run one job in an app context; a failure is logged and the scheduler goes on."""
+    from tracker.extensions import db
+
+    with app.app_context():
+        try:
+            job(datetime.now(UTC), *args)
+        except Exception:
+            log.exception("Job %s failed", job.__name__)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def dispatch_job(now: datetime) -> None:
+    from tracker.reminders.dispatch import dispatch_due
+
+    # Drain what is due, a batch at a time, so a backlog does not wait 30 s per batch.
+    for _ in range(50):
+        result = dispatch_due(now)
+        if result.claimed == 0 or result.errors:
+            break
+        log.info("Dispatched: %s", result)
+
+
+def windows_job(now: datetime) -> None:
+    from tracker.services.windows import close_windows
+
+    closed = close_windows(now)
+    if closed:
+        log.info("Closed %d milestone windows without a check-in", closed)
+
+
+def digest_job(now: datetime) -> None:
+    from tracker.services.digest import queue_digests
+
+    queue_digests(now)
+
+
+def heartbeat_job(now: datetime, name: str) -> None:
+    from tracker.services.operations import record_heartbeat
+
+    record_heartbeat(name, now)
+
+
+def build_scheduler(app: Flask) -> BlockingScheduler:
+    """Create the scheduler with its interval jobs (UTC, coalesced, never dropped)."""
+    scheduler = BlockingScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
+    )
+    name = scheduler_name()
+    start = datetime.now(UTC)
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, heartbeat_job, name],
+        seconds=HEARTBEAT_SECONDS,
+        next_run_time=start,
+        id="heartbeat",
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, dispatch_job],
+        seconds=DISPATCH_SECONDS,
+        next_run_time=start,
+        id="dispatch",
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, windows_job],
+        seconds=WINDOWS_SECONDS,
+        next_run_time=start,
+        id="close-windows",
+    )
+    scheduler.add_job(
+        run_job,
+        "interval",
+        args=[app, digest_job],
+        seconds=DIGEST_SECONDS,
+        next_run_time=start,
+        id="digest",
+    )
+    return scheduler
+
+
+def run_scheduler(app: Flask) -> None:
+    """Run until SIGTERM or SIGINT, then stop after the running job finishes."""
+    scheduler = build_scheduler(app)
+
+    def stop(signum, frame):
+        log.info("Scheduler stopping (signal %s)", signum)
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("Scheduler %s started", scheduler_name())
+    scheduler.start()

@@ -1,0 +1,63 @@
+"""One SMTP connection per batch, with a timeout and a verified TLS context."""
+
+import smtplib
+import ssl
+
+from flask import current_app
+from flask_mail import Connection
+
+
+class TimedConnection(Connection):
+    """Flask-Mail's connection, with a socket timeout and certificate checks on TLS."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        config = current_app.config
+        timeout = config["MAIL_TIMEOUT_SECONDS"]
+        context = ssl.create_default_context()
+        if self.mail.use_ssl:
+            host = smtplib.SMTP_SSL(
+                self.mail.server, self.mail.port, timeout=timeout, context=context
+            )
+        else:
+            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls(context=context)
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+    def __exit__(self, exc_type, exc_value, tb) -> None:
+        if self.host is None:
+            return
+        try:
+            self.host.quit()
+        except (smtplib.SMTPException, OSError):
+            # The server went away mid-batch; the outcome of each message is recorded already.
+            self.host.close()
+
+
+def open_connection() -> TimedConnection:
+    from tracker.extensions import mail
+
+    return TimedConnection(mail)
+
+
+def smtp_code(error: BaseException) -> int | None:
+    """The SMTP reply code of a failure, or None for a connection error or timeout."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return max(codes) if codes else None
+    return getattr(error, "smtp_code", None)
+
+
+def describe_failure(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{address}: {code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
+            for address, (code, message) in error.recipients.items()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        message = error.smtp_error
+        text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        return f"{error.smtp_code} {text}"
+    return f"{type(error).__name__}: {error}"[:500]

@@ -1,0 +1,112 @@
+"""The clinicians' daily digest: new flags, and open flags nobody has taken for 3 days."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.followup.flags import describe_evidence
+from tracker.models import Clinic, Flag, Reminder
+from tracker.services.notifications import clinicians_of
+from tracker.services.worklist import KIND_ORDER
+
+UNATTENDED_AFTER = timedelta(days=3)
+
+
+@dataclass
+class DigestRow:
+    kind_label: str
+    patient_name: str
+    external_id: str
+    opened_on: str
+    evidence: str
+
+
+def queue_digests(now: datetime) -> int:
+    """Queue today's digest for every clinic whose local send hour has come; return how many."""
+    queued = 0
+    for clinic in db.session.scalars(select(Clinic)):
+        local_now = now.astimezone(ZoneInfo(clinic.timezone))
+        if local_now.hour < clinic.send_hour:
+            continue
+        queued += queue_clinic_digest(clinic, local_now.date(), now)
+    db.session.commit()
+    return queued
+
+
+def queue_clinic_digest(clinic: Clinic, local_day, now: datetime) -> int:
+    already = db.session.scalar(
+        select(Reminder.id).where(
+            Reminder.clinic_id == clinic.id, Reminder.kind == "digest", Reminder.due_on == local_day
+        )
+    )
+    if already is not None:
+        return 0
+    since = now - timedelta(days=1)
+    active = select(Flag.id).where(
+        Flag.clinic_id == clinic.id, Flag.status.in_(("open", "acknowledged"))
+    )
+    new_ids = list(
+        db.session.scalars(
+            active.where(Flag.opened_at > since).order_by(KIND_ORDER, Flag.opened_at)
+        )
+    )
+    unattended_ids = list(
+        db.session.scalars(
+            select(Flag.id)
+            .where(
+                Flag.clinic_id == clinic.id,
+                Flag.status == "open",
+                Flag.opened_at <= now - UNATTENDED_AFTER,
+            )
+            .order_by(KIND_ORDER, Flag.opened_at)
+        )
+    )
+    if not new_ids and not unattended_ids:
+        return 0
+    queued = 0
+    for user in clinicians_of(clinic.id):
+        db.session.add(
+            Reminder(
+                clinic_id=clinic.id,
+                user_id=user.id,
+                kind="digest",
+                due_on=local_day,
+                due_at=now,
+                next_attempt_at=now,
+                status="scheduled",
+                payload={"new": new_ids, "unattended": unattended_ids},
+                created_at=now,
+            )
+        )
+        queued += 1
+    return queued
+
+
+def digest_flags(reminder: Reminder) -> tuple[list[DigestRow], list[DigestRow]]:
+    """Load the digest's flags (still scoped to the reminder's clinic) as rows of text."""
+    payload = reminder.payload or {}
+    wanted = set(payload.get("new", [])) | set(payload.get("unattended", []))
+    flags = {
+        flag.id: flag
+        for flag in db.session.scalars(
+            select(Flag).where(Flag.clinic_id == reminder.clinic_id, Flag.id.in_(wanted))
+        )
+    }
+
+    def rows(ids):
+        return [digest_row(flags[flag_id]) for flag_id in ids if flag_id in flags]
+
+    return rows(payload.get("new", [])), rows(payload.get("unattended", []))
+
+
+def digest_row(flag: Flag) -> DigestRow:
+    return DigestRow(
+        kind_label=flag.kind.replace("_", " ").capitalize(),
+        patient_name=flag.patient.name,
+        external_id=flag.patient.external_id,
+        opened_on=flag.opened_at.date().isoformat(),
+        evidence=describe_evidence(flag.kind, flag.evidence or {}),
+    )

@@ -1,0 +1,71 @@
+"""Closing milestone windows: a window that closes without a check-in is a missed milestone."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import Flag, Reminder
+from tracker.services.audit import record_audit
+
+# A milestone still waiting for its check-in; "skipped" only when we could not email
+# (a milestone skipped because its window had closed before it was planned is not missed).
+OPEN_MILESTONE = ("scheduled", "retry", "sent", "failed", "skipped")
+
+
+def close_windows(now: datetime, limit: int = 500) -> int:
+    """Mark milestones whose window closed without a check-in as missed; open their flags."""
+    milestones = db.session.scalars(
+        select(Reminder)
+        .where(
+            Reminder.kind == "milestone",
+            Reminder.status.in_(OPEN_MILESTONE),
+            Reminder.window_closes_at <= now,
+            Reminder.window_closes_at > Reminder.created_at,
+        )
+        .order_by(Reminder.window_closes_at, Reminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for milestone in milestones:
+        milestone.status = "missed"
+        flag = Flag(
+            clinic_id=milestone.clinic_id,
+            patient_id=milestone.patient_id,
+            treatment_id=milestone.treatment_id,
+            reminder_id=milestone.id,
+            kind="missed_milestone",
+            status="open",
+            opened_at=now,
+            evidence={
+                "milestone_weeks": milestone.milestone_weeks,
+                "due_on": milestone.due_on.isoformat() if milestone.due_on else None,
+                "window_closes_on": milestone.window_closes_on.isoformat()
+                if milestone.window_closes_on
+                else None,
+                "reminder_status": "skipped" if milestone.last_error else "sent",
+            },
+        )
+        db.session.add(flag)
+        db.session.flush()
+        record_audit(
+            flag.clinic_id,
+            "flag.open",
+            "flag",
+            flag.id,
+            None,
+            "system",
+            {"kind": "missed_milestone", "patient_id": flag.patient_id},
+        )
+    # Nudges of a closed window can no longer help.
+    for nudge in db.session.scalars(
+        select(Reminder).where(
+            Reminder.kind.in_(("nudge", "confirmation")),
+            Reminder.status.in_(("scheduled", "retry")),
+            Reminder.window_closes_at <= now,
+        )
+    ):
+        nudge.status = "cancelled"
+        nudge.last_error = "The check-in window closed."
+    db.session.commit()
+    return len(milestones)
