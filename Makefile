@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
-	@if [ -d tracker/translations ]; then $(BIN)/pybabel compile -q -d tracker/translations; fi
+	@if [ -d tracker/translations ]; then $(BIN)/pybabel compile -d tracker/translations; fi
 
 run: $(VENV)/.installed-run translations
 	$(FLASK) db upgrade

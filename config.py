@@ -44,6 +44,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "Follow-up <followup@localhost>")
     MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", "20"))
+    # Flask-Mail would silently drop mail under TESTING; tests use a real SMTP server instead.
+    MAIL_SUPPRESS_SEND = False
     # The development mailbox page shows what the local SMTP sink received.
     DEV_MAILBOX_PATH = os.environ.get("DEV_MAILBOX_PATH", str(INSTANCE_DIR / "mailbox"))
     DEV_MAILBOX_ENABLED = True
@@ -75,6 +77,8 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
+    # When set, /metrics answers only to "Authorization: Bearer <METRICS_TOKEN>".
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     SCHEDULER_HEARTBEAT_STALE_SECONDS = 180
     REMINDER_OVERDUE_ALERT_SECONDS = 15 * 60
     DISPATCH_BATCH_SIZE = int(os.environ.get("DISPATCH_BATCH_SIZE", "200"))

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from tests import factories
+from tests.smtp import smtp_server  # noqa: F401  (a fixture for every test module)
 from tracker import create_app
 from tracker.extensions import db, limiter
 

@@ -66,12 +66,20 @@ def select_locale() -> str:
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.admin import bp as admin_bp
     from tracker.api import register_api
     from tracker.auth import bp as auth_bp
+    from tracker.checkin import bp as checkin_bp
     from tracker.clinic import bp as clinic_bp
+    from tracker.ops import bp as ops_bp
+    from tracker.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinic_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(checkin_bp)
+    app.register_blueprint(portal_bp)
     if app.config.get("DEV_MAILBOX_ENABLED"):
         from tracker.dev import bp as dev_bp
 

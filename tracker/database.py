@@ -15,6 +15,9 @@ def configure_engine_events(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL survives a crash of the process; only a power loss may lose
+            # the last commits. A commit then costs no fsync, which the outbox needs.
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 

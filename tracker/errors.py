@@ -12,13 +12,15 @@ def wants_json() -> bool:
 def handle_http_error(error: HTTPException):
     """Answer an HTTP error as JSON on the API and as a page elsewhere."""
     if wants_json():
-        body = {"error": error.name, "message": error.description}
-        errors = flatten_validation_errors(getattr(error, "data", {}).get("messages"))
+        data = getattr(error, "data", None) or {}
+        # flask_smorest.abort(code, message=...) keeps the message in data, not description.
+        body = {"error": error.name, "message": data.get("message") or error.description}
+        errors = flatten_validation_errors(data.get("messages"))
         if errors:
             body["errors"] = errors
         response = jsonify(body)
         response.status_code = error.code or 500
-        for name, value in (getattr(error, "data", {}).get("headers") or {}).items():
+        for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         if error.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'

@@ -25,7 +25,7 @@ from tracker.services.checkins import record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
 from tracker.services.patients import Actor, create_patient
 from tracker.services.scope import clinic_select, get_for_clinic
-from tracker.services.treatments import record_treatment
+from tracker.services.treatments import MAX_ID, record_treatment
 from tracker.services.worklist import KIND_ORDER
 from tracker.timeutil import now_utc
 
@@ -40,6 +40,14 @@ def require_json_body():
             abort(400, message="The request body must be JSON (Content-Type: application/json).")
         if not isinstance(request.get_json(silent=True), dict):
             abort(400, message="The request body must be a JSON object.")
+
+
+@bp.before_request
+def reject_impossible_ids():
+    """An id beyond the integer column's range names no row: 404, not a driver overflow."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and value > MAX_ID:
+            abort(404)
 
 
 def api_actor() -> Actor:

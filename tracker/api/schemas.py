@@ -3,9 +3,9 @@
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from tracker.models.flag import KINDS as FLAG_KINDS
-from tracker.models.flag import RESOLUTIONS
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
+from tracker.services.flagging import CLINICIAN_RESOLUTIONS
 from tracker.timeutil import isoformat_z
 
 SCORE = validate.Range(min=0, max=10)
@@ -88,11 +88,15 @@ class FlagQuery(Schema):
     status = fields.String(
         load_default="open", validate=validate.OneOf(["open", "acknowledged", "resolved", "all"])
     )
-    kind = fields.String(load_default=None, validate=validate.OneOf(list(FLAG_KINDS)))
+    kind = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["", *FLAG_KINDS]),
+        metadata={"description": "One kind, or empty for every kind."},
+    )
 
 
 class FlagResolve(StrictSchema):
-    resolution = fields.String(required=True, validate=validate.OneOf(list(RESOLUTIONS)))
+    resolution = fields.String(required=True, validate=validate.OneOf(list(CLINICIAN_RESOLUTIONS)))
     note = fields.String(load_default="", validate=validate.Length(max=4000))
 
 

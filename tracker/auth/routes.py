@@ -1,10 +1,13 @@
 """Clinician sign-in and sign-out."""
 
+import secrets
+from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth import bp
 from tracker.auth.forms import LoginForm
@@ -17,6 +20,12 @@ from tracker.timeutil import now_utc
 def load_user(user_id: str) -> User | None:
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
+
+
+@cache
+def unknown_account_hash() -> str:
+    """A scrypt hash no password matches, checked when the email names no account."""
+    return generate_password_hash(secrets.token_urlsafe(32), method="scrypt")
 
 
 def login_account_key() -> str:
@@ -48,7 +57,10 @@ def login():
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-        if user is not None and user.active and user.check_password(form.password.data):
+        if user is None:
+            # Hash anyway, so an unknown email answers as slowly as a wrong password.
+            check_password_hash(unknown_account_hash(), form.password.data)
+        elif user.check_password(form.password.data) and user.active:
             login_user(user, remember=form.remember.data)
             user.last_login_at = now_utc()
             db.session.commit()

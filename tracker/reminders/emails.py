@@ -1,5 +1,10 @@
 """Email messages from templates: one named function per message over make_message."""
 
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -7,6 +12,45 @@ from flask_babel import force_locale, gettext
 from flask_mail import Message
 
 from tracker.models import Clinic, Flag, Patient, Reminder, User
+
+# The legacy (compat32) generator with CRLF line ends: a standard MIME message like Flask-Mail's,
+# at a fraction of the cost of the modern policy, which matters when thousands of reminders are due.
+WIRE_POLICY = compat32.clone(linesep="\r\n", max_line_length=None)
+
+
+class OutboxMessage(Message):
+    """Flask-Mail's message as one multipart/alternative, serialised once and cheaply."""
+
+    _wire: bytes | None = None
+
+    def as_bytes(self) -> bytes:
+        if self._wire is None:
+            self._wire = self.build().as_bytes(policy=WIRE_POLICY)
+        return self._wire
+
+    def as_string(self) -> str:
+        return self.as_bytes().decode("utf-8", errors="replace")
+
+    def build(self) -> MIMEMultipart:
+        message = MIMEMultipart("alternative")
+        message.attach(MIMEText(self.body or "", "plain", "utf-8"))
+        if self.html:
+            message.attach(MIMEText(self.html, "html", "utf-8"))
+        message["Subject"] = (
+            self.subject if self.subject.isascii() else Header(self.subject, "utf-8")
+        )
+        message["From"] = encode_address(self.sender)
+        message["To"] = ", ".join(encode_address(address) for address in self.recipients)
+        message["Date"] = formatdate(self.date, usegmt=True)
+        message["Message-ID"] = self.msgId
+        for name, value in (self.extra_headers or {}).items():
+            message[name] = value
+        return message
+
+
+def encode_address(address) -> str:
+    name, email = address if isinstance(address, tuple) else parseaddr(address)
+    return formataddr((name, email), charset="utf-8")
 
 
 def message_id_for(reminder: Reminder) -> str:
@@ -28,7 +72,7 @@ def make_message(
         context = {**context, "language": language}
         body = render_template(f"email/{name}.txt", **context)
         html = render_template(f"email/{name}.html", **context)
-    message = Message(
+    message = OutboxMessage(
         subject=subject,
         recipients=[to],
         body=body,

@@ -11,19 +11,19 @@ class TimedConnection(Connection):
     """Flask-Mail's connection, with a socket timeout and certificate checks on TLS."""
 
     def configure_host(self) -> smtplib.SMTP:
+        # Read the settings at connect time, so the running app's config is the one truth.
         config = current_app.config
+        server, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
         timeout = config["MAIL_TIMEOUT_SECONDS"]
         context = ssl.create_default_context()
-        if self.mail.use_ssl:
-            host = smtplib.SMTP_SSL(
-                self.mail.server, self.mail.port, timeout=timeout, context=context
-            )
+        if config["MAIL_USE_SSL"]:
+            host = smtplib.SMTP_SSL(server, port, timeout=timeout, context=context)
         else:
-            host = smtplib.SMTP(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
+            host = smtplib.SMTP(server, port, timeout=timeout)
+        if config["MAIL_USE_TLS"]:
             host.starttls(context=context)
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         return host
 
     def __exit__(self, exc_type, exc_value, tb) -> None:
@@ -37,9 +37,8 @@ class TimedConnection(Connection):
 
 
 def open_connection() -> TimedConnection:
-    from tracker.extensions import mail
-
-    return TimedConnection(mail)
+    """Open one SMTP connection for a batch (use it as a context manager)."""
+    return TimedConnection(current_app.extensions["mail"])
 
 
 def smtp_code(error: BaseException) -> int | None:

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from tracker.extensions import db
 from tracker.followup.flags import (
@@ -18,6 +18,11 @@ from tracker.followup.flags import (
 from tracker.models import CheckIn, Clinic, Flag, Treatment
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
+from tracker.services.validation import Checker
+
+# What a clinician may decide; "checked_in" is set only when a patient with a missed
+# milestone checks in later.
+CLINICIAN_RESOLUTIONS = ("booster_scheduled", "booster_given", "monitor", "dismissed")
 
 
 def thresholds_for(clinic: Clinic) -> Thresholds:
@@ -158,12 +163,17 @@ def resolve_missed_milestones(treatment: Treatment, actor: Actor, now: datetime)
 
 def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
     """Take ownership of a flag; a resolved flag stays as it was decided."""
-    if flag.status == "resolved":
+    user_id = actor.user.id if actor.user else None
+    changed = decide(
+        flag,
+        status="acknowledged",
+        owner_id=func.coalesce(user_id, Flag.owner_id),
+        acknowledged_at=now,
+        acknowledged_by_id=user_id,
+        updated_at=now,
+    )
+    if not changed:
         raise FlagClosed("This flag is resolved already.")
-    flag.status = "acknowledged"
-    flag.owner_id = actor.user.id if actor.user else flag.owner_id
-    flag.acknowledged_at = now
-    flag.acknowledged_by_id = actor.user.id if actor.user else None
     record_audit(
         flag.clinic_id,
         "flag.acknowledge",
@@ -174,23 +184,52 @@ def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
         {"patient_id": flag.patient_id},
     )
     db.session.commit()
+    db.session.refresh(flag)
     return flag
 
 
 def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: datetime) -> Flag:
-    """Record a clinician's decision on a flag."""
-    from tracker.models.flag import RESOLUTIONS
-    from tracker.services.validation import Checker
-
-    if flag.status == "resolved":
-        raise FlagClosed("This flag is resolved already.")
+    """Record a clinician's decision on a flag (checked_in is the system's alone)."""
     check = Checker()
-    check.choice("resolution", resolution, RESOLUTIONS)
+    check.choice("resolution", resolution, CLINICIAN_RESOLUTIONS)
     note = check.text("note", note or "", required=False, max_length=4000)
     check.done()
-    resolve(flag, actor, resolution, note, now)
+    user_id = actor.user.id if actor.user else None
+    changed = decide(
+        flag,
+        status="resolved",
+        resolution=resolution,
+        note=note,
+        resolved_at=now,
+        resolved_by_id=user_id,
+        owner_id=func.coalesce(Flag.owner_id, user_id),
+        updated_at=now,
+    )
+    if not changed:
+        raise FlagClosed("This flag is resolved already.")
+    record_audit(
+        flag.clinic_id,
+        "flag.resolve",
+        "flag",
+        flag.id,
+        actor.user,
+        actor.kind,
+        {"resolution": resolution, "patient_id": flag.patient_id},
+    )
     db.session.commit()
+    db.session.refresh(flag)
     return flag
+
+
+def decide(flag: Flag, **values) -> bool:
+    """Change a flag only if it is still undecided: two clinicians at once cannot both win."""
+    result = db.session.execute(
+        update(Flag)
+        .where(Flag.id == flag.id, Flag.status.in_(tuple(ACTIVE_STATUSES)))
+        .values(**values),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount == 1
 
 
 class FlagClosed(Exception):

@@ -13,6 +13,7 @@ from tracker.services.patients import Actor
 from tracker.services.validation import Checker
 from tracker.timeutil import now_utc, today_in
 
+MAX_ID = 2**31 - 1  # the largest value of an integer primary key on PostgreSQL
 FIELDS = (
     "treated_on",
     "kind",
@@ -84,7 +85,12 @@ def check_booster_of(
 ) -> int | None:
     if booster_of in (None, ""):
         return None
-    if isinstance(booster_of, bool) or not isinstance(booster_of, int):
+    # An id beyond the integer column's range would overflow the driver, and is no treatment.
+    if (
+        isinstance(booster_of, bool)
+        or not isinstance(booster_of, int)
+        or not 0 < booster_of <= MAX_ID
+    ):
         check.fail("booster_of", "Must be the id of one of the patient's treatments.")
         return None
     boosted = db.session.scalar(

@@ -43,6 +43,9 @@ class Checker:
             return None
         if required and not value:
             self.fail(field, "This field is required.")
+        elif "\x00" in value:
+            # PostgreSQL cannot store NUL in text: refuse it here rather than fail on write.
+            self.fail(field, "Must not contain NUL characters.")
         elif len(value) > max_length:
             self.fail(field, f"Must be at most {max_length} characters.")
         return value

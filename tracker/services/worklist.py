@@ -1,16 +1,34 @@
 """The clinicians' worklist: open flags in the order that needs attention first."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from sqlalchemy import case, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, false, func, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from tracker.extensions import db
-from tracker.models import Flag
+from tracker.followup.flags import Reading, describe_evidence, treatment_series
+from tracker.followup.schedule import local_date
+from tracker.models import CheckIn, Flag, Treatment
 from tracker.models.flag import KINDS
+from tracker.timeutil import now_utc
 
 PAGE_SIZE = 25
 KIND_ORDER = case({kind: position for position, kind in enumerate(KINDS)}, value=Flag.kind)
+ACTIVE = ("open", "acknowledged")
+OWNER_FILTERS = ("mine", "unowned")  # anything else means anyone's
+
+
+@dataclass
+class WorklistRow:
+    """One flag as the worklist shows it."""
+
+    flag: Flag
+    evidence_text: str
+    days_since_treatment: int | None
+    age: str
+    readings: list[Reading]  # the treatment's series, for the sparkline
 
 
 @dataclass
@@ -19,21 +37,141 @@ class WorklistPage:
     page_number: int
     has_next: bool
     kind: str | None
+    owner: str = ""
+    rows: list[WorklistRow] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def filters(self, **changes) -> dict:
+        """Return the query arguments of this view, with some changed (for links)."""
+        current = {"kind": self.kind, "owner": self.owner or None, "page": None}
+        current.update(changes)
+        return {name: value for name, value in current.items() if value}
 
 
-def worklist_page(clinic_id: int, args) -> WorklistPage:
-    """Load one page of the clinic's open and acknowledged flags."""
+def flag_age(opened_at: datetime, now: datetime) -> str:
+    """Say how long a flag has waited, in days."""
+    days = (now - opened_at).days
+    if days < 1:
+        return "under a day"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def viewer_id() -> int | None:
+    """Return the signed-in clinician's id, for the "mine" filter."""
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def worklist_page(
+    clinic_id: int, args, user_id: int | None = None, now: datetime | None = None
+) -> WorklistPage:
+    """Load one page of the clinic's open and acknowledged flags, with their series."""
+    now = now or now_utc()
     kind = args.get("kind") if args.get("kind") in KINDS else None
+    owner = args.get("owner") if args.get("owner") in OWNER_FILTERS else ""
     page_number = max(args.get("page", 1, type=int) or 1, 1)
-    query = (
-        select(Flag)
-        .where(Flag.clinic_id == clinic_id, Flag.status.in_(("open", "acknowledged")))
-        .options(joinedload(Flag.patient), joinedload(Flag.treatment), joinedload(Flag.owner))
+    user_id = user_id if user_id is not None else viewer_id()
+
+    conditions = [Flag.clinic_id == clinic_id, Flag.status.in_(ACTIVE)]
+    if owner == "mine":
+        # No viewer owns nothing; never let "== None" turn into "IS NULL" (unowned).
+        conditions.append(Flag.owner_id == user_id if user_id is not None else false())
+    elif owner == "unowned":
+        conditions.append(Flag.owner_id.is_(None))
+    counts = dict(
+        db.session.execute(select(Flag.kind, func.count()).where(*conditions).group_by(Flag.kind))
+        .tuples()
+        .all()
+    )
+    if kind:
+        conditions.append(Flag.kind == kind)
+
+    later = aliased(Treatment)
+    # The series ends where the patient's next treatment begins (DESIGN section 5).
+    next_treated_on = (
+        select(func.min(later.treated_on))
+        .where(later.patient_id == Flag.patient_id, later.treated_on > Treatment.treated_on)
+        .correlate(Flag, Treatment)
+        .scalar_subquery()
+    )
+    # Pick the page from the flag table alone, then join only its rows: joining every active
+    # flag before the sort and limit made the page grow with the clinic.
+    page_ids = (
+        select(Flag.id, KIND_ORDER.label("kind_order"), Flag.opened_at)
+        .where(*conditions)
         .order_by(KIND_ORDER, Flag.opened_at, Flag.id)
         .limit(PAGE_SIZE + 1)
         .offset((page_number - 1) * PAGE_SIZE)
+        .subquery()
     )
-    if kind:
-        query = query.where(Flag.kind == kind)
-    flags = list(db.session.scalars(query))
-    return WorklistPage(flags[:PAGE_SIZE], page_number, len(flags) > PAGE_SIZE, kind)
+    query = (
+        select(Flag, next_treated_on)
+        .join(page_ids, page_ids.c.id == Flag.id)
+        .outerjoin(Flag.treatment)
+        .options(contains_eager(Flag.treatment), joinedload(Flag.patient), joinedload(Flag.owner))
+        .order_by(page_ids.c.kind_order, page_ids.c.opened_at, page_ids.c.id)
+    )
+    found = db.session.execute(query).tuples().all()
+    has_next = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    series = page_series(clinic_id, [(flag, next_on) for flag, next_on in found])
+    rows = [worklist_row(flag, series.get(flag.treatment_id, []), now) for flag, _ in found]
+    return WorklistPage(
+        flags=[row.flag for row in rows],
+        page_number=page_number,
+        has_next=has_next,
+        kind=kind,
+        owner=owner,
+        rows=rows,
+        counts={name: counts.get(name, 0) for name in KINDS},
+    )
+
+
+def page_series(clinic_id: int, flags: list[tuple[Flag, date | None]]) -> dict[int, list[Reading]]:
+    """Load every sparkline series of the page's treatments in one query."""
+    windows = {
+        flag.treatment.id: (flag.patient_id, flag.treatment.treated_on, next_on)
+        for flag, next_on in flags
+        if flag.treatment is not None
+    }
+    if not windows:
+        return {}
+    checkins = db.session.execute(
+        select(CheckIn.patient_id, CheckIn.id, CheckIn.recorded_on, CheckIn.pain, CheckIn.stiffness)
+        .where(
+            CheckIn.clinic_id == clinic_id,
+            CheckIn.patient_id.in_({patient_id for patient_id, _, _ in windows.values()}),
+            CheckIn.recorded_on >= min(treated_on for _, treated_on, _ in windows.values()),
+        )
+        .order_by(CheckIn.recorded_on, CheckIn.id)
+    ).all()
+    by_patient: dict[int, list[Reading]] = defaultdict(list)
+    for patient_id, *values in checkins:
+        by_patient[patient_id].append(Reading(*values))
+    return {
+        treatment_id: treatment_series(treated_on, next_on, by_patient[patient_id])
+        for treatment_id, (patient_id, treated_on, next_on) in windows.items()
+    }
+
+
+def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> WorklistRow:
+    """Put one flag's words, numbers and sparkline together."""
+    treatment = flag.treatment
+    days_since = None
+    if treatment is not None:
+        days_since = (local_date(now, flag.patient.timezone) - treatment.treated_on).days
+    return WorklistRow(
+        flag=flag,
+        evidence_text=describe_evidence(flag.kind, flag.evidence or {}),
+        days_since_treatment=days_since,
+        age=flag_age(flag.opened_at, now),
+        readings=readings,
+    )

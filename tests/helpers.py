@@ -1,0 +1,52 @@
+"""Helpers shared by the feature tests: per-request isolation, counting rows, making flags."""
+
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.models import AuditEvent, CheckIn, Flag, Patient, Reminder, Treatment
+
+WRITTEN_MODELS = (Patient, Treatment, Reminder, CheckIn, Flag, AuditEvent)
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    The `app` fixture keeps an app context pushed for the whole test, and Flask reuses a
+    pushed context for requests: then `g` (the signed-in user, the CSRF token) and the
+    database session would be shared by every request and client of the test.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+def isolated_client(app) -> IsolatedClient:
+    return IsolatedClient(app, app.response_class, use_cookies=True)
+
+
+def count(model) -> int:
+    """Count the rows of a model, straight from the database."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def row_counts() -> dict[str, int]:
+    """Count the rows of every table a request may write to."""
+    return {model.__tablename__: count(model) for model in WRITTEN_MODELS}
+
+
+def make_flag(patient: Patient, treatment: Treatment | None = None, **values) -> Flag:
+    """Insert a flag row directly, as the flag evaluation would have."""
+    flag = Flag(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        treatment_id=treatment.id if treatment is not None else None,
+        kind=values.pop("kind", "booster_window"),
+        status=values.pop("status", "open"),
+        evidence=values.pop("evidence", {"rise": 3}),
+        **values,
+    )
+    db.session.add(flag)
+    db.session.commit()
+    return flag

@@ -1,0 +1,272 @@
+"""Delivery of the outbox through a real SMTP server on 127.0.0.1."""
+
+import re
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from tests.factories import ClinicFactory, PatientFactory, UserFactory
+from tracker.extensions import db
+from tracker.followup.delivery import MAX_ATTEMPTS
+from tracker.links import load_checkin_reminder, unsubscribe_url
+from tracker.models import Patient, Reminder
+from tracker.reminders.dispatch import claim_due, dispatch_due
+from tracker.services.patients import Actor
+from tracker.services.treatments import record_treatment
+
+NOW = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)  # 09:30 in Tokyo
+
+
+def confirmation(patient: Patient, due_at: datetime = NOW, **values) -> Reminder:
+    """A due confirmation reminder for the patient (an outbox row without a milestone)."""
+    reminder = Reminder(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        kind="confirmation",
+        due_on=due_at.date(),
+        due_at=due_at,
+        next_attempt_at=due_at,
+        status="scheduled",
+        window_closes_at=due_at + timedelta(days=14),
+        created_at=due_at - timedelta(days=1),
+        **values,
+    )
+    db.session.add(reminder)
+    db.session.commit()
+    return reminder
+
+
+@pytest.fixture
+def treated_patient(clinic):
+    """A patient in Tokyo whose 2-week milestone is due on 2026-03-01 at 09:00 JST."""
+    clinician = UserFactory(clinic=clinic)
+    patient = PatientFactory(clinic=clinic, email="hanako@example.org", name="Hanako Ito")
+    record_treatment(
+        patient,
+        Actor(clinician, "user"),
+        {
+            "treated_on": date(2026, 2, 15),
+            "kind": "adsc_cultured",
+            "route": "intra_articular",
+            "site": "left knee",
+        },
+        now=datetime(2026, 2, 15, 3, tzinfo=UTC),
+    )
+    return patient
+
+
+def milestone(patient: Patient, weeks: int = 2) -> Reminder:
+    return db.session.scalar(
+        select(Reminder).where(
+            Reminder.patient_id == patient.id,
+            Reminder.kind == "milestone",
+            Reminder.milestone_weeks == weeks,
+        )
+    )
+
+
+def test_due_milestone_is_emailed_with_link_and_unsubscribe_headers(smtp_server, treated_patient):
+    result = dispatch_due(NOW)
+
+    assert (result.claimed, result.sent) == (1, 1)
+    reminder = milestone(treated_patient)
+    assert reminder.status == "sent" and reminder.sent_at == NOW
+    [message] = smtp_server.to("hanako@example.org")
+    assert "2-week check-in" in message["Subject"]
+    assert "Tokyo Knee Clinic" in message["Subject"]
+    assert message["Message-ID"] == f"<reminder-{reminder.id}.{reminder.clinic_id}@tracker.test>"
+    assert reminder.message_id == message["Message-ID"]
+    # Long headers are folded on the wire; the value is the same.
+    assert message["List-Unsubscribe"].strip() == f"<{unsubscribe_url(treated_patient)}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    [link] = re.findall(r"http://tracker\.test/c/[\w.-]+", text)
+    assert link in html
+    assert load_checkin_reminder(link.rsplit("/", 1)[1], now=NOW).id == reminder.id
+    assert "Dear Hanako Ito" in text
+
+
+def test_nothing_is_sent_before_it_is_due(smtp_server, treated_patient):
+    result = dispatch_due(NOW - timedelta(hours=1))
+    assert result.claimed == 0
+    assert smtp_server.messages == []
+
+
+def test_sent_milestone_gets_one_nudge_later(smtp_server, treated_patient):
+    dispatch_due(NOW)
+    nudges = db.session.scalars(select(Reminder).where(Reminder.kind == "nudge")).all()
+    assert len(nudges) == 1
+    # nudge_after_days (3) later, at the send hour in Tokyo
+    assert nudges[0].due_at == datetime(2026, 3, 4, 0, 0, tzinfo=UTC)
+    dispatch_due(NOW + timedelta(days=3))
+    assert len(smtp_server.to("hanako@example.org")) == 2
+    assert "reminder about your 2-week check-in" in smtp_server.messages[-1][1]["Subject"]
+    assert (
+        db.session.scalars(select(Reminder).where(Reminder.kind == "nudge")).one().status == "sent"
+    )
+
+
+def test_japanese_patient_gets_japanese_email(smtp_server, clinic):
+    patient = PatientFactory(clinic=clinic, language="ja", email="taro@example.jp")
+    confirmation(patient)
+    dispatch_due(NOW)
+    [message] = smtp_server.to("taro@example.jp")
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "朝のこわばり" in text
+    assert message.get_body(preferencelist=("html",)).get_content().count('lang="ja"') == 1
+
+
+def test_server_down_then_retried_later_and_delivered(smtp_server, clinic):
+    patient = PatientFactory(clinic=clinic)
+    reminder = confirmation(patient)
+    smtp_server.stop()
+
+    result = dispatch_due(NOW)
+
+    db.session.refresh(reminder)
+    assert result.retried == 1 and result.errors
+    assert reminder.status == "retry"
+    assert reminder.attempts == 1
+    assert "ConnectionRefusedError" in reminder.last_error
+    assert NOW + timedelta(seconds=30) <= reminder.next_attempt_at <= NOW + timedelta(minutes=1)
+    assert dispatch_due(NOW + timedelta(seconds=10)).claimed == 0  # backing off
+
+    smtp_server.start()
+    result = dispatch_due(reminder.next_attempt_at)
+    db.session.refresh(reminder)
+    assert result.sent == 1
+    assert reminder.status == "sent" and reminder.attempts == 2
+    assert len(smtp_server.to(patient.email)) == 1
+
+
+def test_permanent_refusal_fails_one_and_sends_the_rest(smtp_server, clinic):
+    patients = [PatientFactory(clinic=clinic) for _ in range(3)]
+    reminders = [confirmation(patient) for patient in patients]
+    smtp_server.handler.refuse[patients[1].email] = "550 5.1.1 No such user here"
+
+    result = dispatch_due(NOW)
+
+    assert (result.sent, result.failed) == (2, 1)
+    statuses = {r.id: db.session.get(Reminder, r.id) for r in reminders}
+    assert statuses[reminders[1].id].status == "failed"
+    assert "550" in statuses[reminders[1].id].last_error
+    assert [statuses[r.id].status for r in (reminders[0], reminders[2])] == ["sent", "sent"]
+    assert (
+        len(smtp_server.to(patients[0].email)) == 1 and len(smtp_server.to(patients[2].email)) == 1
+    )
+
+
+def test_temporary_refusal_is_retried(smtp_server, clinic):
+    patient = PatientFactory(clinic=clinic)
+    reminder = confirmation(patient)
+    smtp_server.handler.refuse[patient.email] = "451 4.3.0 Mailbox busy, try again"
+    dispatch_due(NOW)
+    db.session.refresh(reminder)
+    assert reminder.status == "retry" and "451" in reminder.last_error
+
+
+def test_last_attempt_gives_up_as_failed(smtp_server, clinic):
+    patient = PatientFactory(clinic=clinic)
+    reminder = confirmation(patient, attempts=MAX_ATTEMPTS - 1)
+    smtp_server.stop()
+    dispatch_due(NOW)
+    db.session.refresh(reminder)
+    assert reminder.status == "failed" and reminder.attempts == MAX_ATTEMPTS
+
+
+def test_crashed_dispatchers_rows_come_back_after_the_lease(smtp_server, app, clinic):
+    patients = [PatientFactory(clinic=clinic) for _ in range(5)]
+    for patient in patients:
+        confirmation(patient)
+    lease = app.config["DISPATCH_LEASE_SECONDS"]
+
+    claimed = claim_due(NOW, limit=10, lease_seconds=lease)  # then the process dies
+    assert len(claimed) == 5
+    assert dispatch_due(NOW + timedelta(seconds=lease - 1)).claimed == 0
+    assert smtp_server.messages == []
+
+    result = dispatch_due(NOW + timedelta(seconds=lease + 1))
+    assert result.sent == 5
+    for patient in patients:
+        assert len(smtp_server.to(patient.email)) == 1
+
+
+def test_patient_without_email_or_opted_out_is_skipped(smtp_server, clinic):
+    silent = confirmation(PatientFactory(clinic=clinic, email=None))
+    opted_out = confirmation(PatientFactory(clinic=clinic, opted_out_at=NOW - timedelta(days=1)))
+    result = dispatch_due(NOW)
+    assert result.skipped == 2 and smtp_server.messages == []
+    assert db.session.get(Reminder, silent.id).status == "skipped"
+    assert "No email address" in db.session.get(Reminder, silent.id).last_error
+    assert db.session.get(Reminder, opted_out.id).status == "skipped"
+
+
+def test_two_dispatchers_send_500_reminders_exactly_once(smtp_server, app, backend):
+    clinic_id = ClinicFactory().id
+    rows = [
+        {
+            "clinic_id": clinic_id,
+            "external_id": f"MRN-{n}",
+            "name": f"Patient {n}",
+            "email": f"p{n}@example.org",
+            "timezone": "Asia/Tokyo",
+            "language": "en",
+            "frozen_doses": 0,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+        for n in range(500)
+    ]
+    db.session.execute(insert(Patient), rows)
+    patient_ids = db.session.scalars(select(Patient.id).where(Patient.clinic_id == clinic_id)).all()
+    db.session.execute(
+        insert(Reminder),
+        [
+            {
+                "clinic_id": clinic_id,
+                "patient_id": patient_id,
+                "kind": "confirmation",
+                "due_on": NOW.date(),
+                "due_at": NOW,
+                "next_attempt_at": NOW,
+                "status": "scheduled",
+                "window_closes_at": NOW + timedelta(days=14),
+                "attempts": 0,
+                "last_error": "",
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+            for patient_id in patient_ids
+        ],
+    )
+    db.session.commit()
+    db.session.remove()
+    totals = []
+
+    def dispatcher():
+        with app.app_context():
+            sent = 0
+            while True:
+                result = dispatch_due(NOW, limit=25)
+                sent += result.sent
+                if result.claimed == 0:
+                    break
+            totals.append(sent)
+            db.session.remove()
+
+    threads = [threading.Thread(target=dispatcher) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    recipients = [address for addresses, _ in smtp_server.messages for address in addresses]
+    assert len(recipients) == 500
+    assert len(set(recipients)) == 500
+    assert sum(totals) == 500
+    assert all(total > 0 for total in totals), totals  # both took a share
+    statuses = db.session.scalars(select(Reminder.status).where(Reminder.clinic_id == clinic_id))
+    assert set(statuses) == {"sent"}

@@ -1,0 +1,36 @@
+"""Forms of the admin pages; the rules themselves live in tracker.services.clinic_settings."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from tracker.models import Clinic
+from tracker.services.clinic_settings import NUMBER_RANGES
+
+
+class RetryForm(FlaskForm):
+    """A Retry button: only the CSRF token."""
+
+
+class ClinicSettingsForm(FlaskForm):
+    timezone = StringField("Time zone")
+    milestone_weeks = StringField("Check-in milestones (weeks after treatment)")
+    send_hour = StringField("Send reminders at (hour, 0-23, patient's time)")
+    window_before_days = StringField("Window opens (days before the due date)")
+    window_after_days = StringField("Window closes (days after the due date)")
+    nudge_after_days = StringField("Nudge after (days without a check-in)")
+    early_days = StringField("Ignore check-ins in the first (days after treatment)")
+    min_improvement = StringField("Minimum improvement for a responder (points)")
+    rise_points = StringField("Rise in stiffness that counts (points above the nadir)")
+    sustain_days = StringField("A rise is sustained after (days)")
+    severe_pain = StringField("Severe pain (0-10)")
+    non_responder_days = StringField("Non-responder after (days without improvement)")
+
+    def fill_from(self, clinic: Clinic) -> None:
+        """Show the clinic's current settings."""
+        self.timezone.data = clinic.timezone
+        self.milestone_weeks.data = ", ".join(str(week) for week in clinic.milestone_weeks)
+        for name in NUMBER_RANGES:
+            getattr(self, name).data = str(getattr(clinic, name))
+
+    def values(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

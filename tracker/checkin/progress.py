@@ -1,0 +1,151 @@
+"""A patient's own progress: their check-ins over days since treatment, as a table and a chart."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from tracker.extensions import db
+from tracker.models import CheckIn, Treatment
+
+# Chart geometry, in SVG user units; the SVG scales to the width of the screen.
+WIDTH, HEIGHT = 340, 190
+LEFT, RIGHT, TOP, BOTTOM = 30, 14, 14, 30
+MOST_POINTS = 200
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    recorded_on: date
+    day: int  # days since the patient's first treatment (negative before it)
+    stiffness: int
+    pain: int
+    morning_stiffness_minutes: int | None
+    swelling: int | None
+    # The pre-treatment state the clinic recorded, shown so progress has a starting point.
+    is_baseline: bool = False
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    value: int
+    is_baseline: bool = False
+
+
+@dataclass
+class ProgressChart:
+    width: int = WIDTH
+    height: int = HEIGHT
+    stiffness: list[ChartPoint] = field(default_factory=list)
+    pain: list[ChartPoint] = field(default_factory=list)
+    # (x, is_booster) of each treatment inside the drawn days.
+    treatments: list[tuple[float, bool]] = field(default_factory=list)
+    y_ticks: list[tuple[float, int]] = field(default_factory=list)
+    first_day: int = 0
+    last_day: int = 0
+    plot_left: int = LEFT
+    plot_right: int = WIDTH - RIGHT
+    plot_top: int = TOP
+    plot_bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def stiffness_line(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.stiffness)
+
+    @property
+    def pain_line(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.pain)
+
+
+@dataclass
+class Progress:
+    rows: list[ProgressRow]  # newest first, for the table
+    chart: ProgressChart | None
+    treated_on: list[date]
+
+
+def patient_progress(patient_id: int) -> Progress:
+    """Collect one patient's check-ins and treatments (nobody else's) for display."""
+    treatments = db.session.scalars(
+        select(Treatment)
+        .where(Treatment.patient_id == patient_id)
+        .order_by(Treatment.treated_on, Treatment.id)
+    ).all()
+    checkins = db.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient_id)
+        .order_by(CheckIn.recorded_on.desc(), CheckIn.id.desc())
+        .limit(MOST_POINTS)
+    ).all()
+    checkins = list(reversed(checkins))
+    origin = treatments[0].treated_on if treatments else None
+    if origin is None and checkins:
+        origin = checkins[0].recorded_on
+    rows = [
+        ProgressRow(
+            recorded_on=checkin.recorded_on,
+            day=(checkin.recorded_on - origin).days,
+            stiffness=checkin.stiffness,
+            pain=checkin.pain,
+            morning_stiffness_minutes=checkin.morning_stiffness_minutes,
+            swelling=checkin.swelling,
+        )
+        for checkin in checkins
+    ]
+    if rows:
+        rows = sorted(
+            rows + baseline_rows(treatments, origin), key=lambda row: (row.day, not row.is_baseline)
+        )
+    treatment_days = [
+        ((t.treated_on - origin).days, t.booster_of_id is not None) for t in treatments
+    ]
+    return Progress(
+        rows=list(reversed(rows)),
+        chart=build_chart(rows, treatment_days) if rows else None,
+        treated_on=[t.treated_on for t in treatments],
+    )
+
+
+def baseline_rows(treatments: list[Treatment], origin: date) -> list[ProgressRow]:
+    """One row per treatment with a recorded baseline, on the day of the treatment."""
+    return [
+        ProgressRow(
+            recorded_on=t.treated_on,
+            day=(t.treated_on - origin).days,
+            stiffness=t.baseline_stiffness,
+            pain=t.baseline_pain,
+            morning_stiffness_minutes=t.baseline_morning_stiffness_minutes,
+            swelling=None,
+            is_baseline=True,
+        )
+        for t in treatments
+        if t.baseline_stiffness is not None and t.baseline_pain is not None
+    ]
+
+
+def build_chart(rows: list[ProgressRow], treatment_days: list[tuple[int, bool]]) -> ProgressChart:
+    """Place oldest-first rows on a 0-10 scale against days since treatment."""
+    chart = ProgressChart()
+    first_day = min([rows[0].day, *(day for day, _ in treatment_days if day <= rows[-1].day)])
+    last_day = max(rows[-1].day, first_day + 1)
+    chart.first_day, chart.last_day = first_day, last_day
+    span_x = chart.plot_right - chart.plot_left
+    span_y = chart.plot_bottom - chart.plot_top
+
+    def x_of(day: int) -> float:
+        return chart.plot_left + (day - first_day) / (last_day - first_day) * span_x
+
+    def y_of(value: int) -> float:
+        return chart.plot_top + (10 - value) / 10 * span_y
+
+    chart.stiffness = [
+        ChartPoint(x_of(r.day), y_of(r.stiffness), r.stiffness, r.is_baseline) for r in rows
+    ]
+    chart.pain = [ChartPoint(x_of(r.day), y_of(r.pain), r.pain, r.is_baseline) for r in rows]
+    chart.treatments = [
+        (x_of(day), booster) for day, booster in treatment_days if first_day <= day <= last_day
+    ]
+    chart.y_ticks = [(y_of(value), value) for value in (0, 5, 10)]
+    return chart

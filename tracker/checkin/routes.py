@@ -1,0 +1,178 @@
+"""The emailed check-in link and the unsubscribe link: pages a patient opens from an email.
+
+A GET never changes anything (mail scanners open links before the patient does); only the
+patient's POST records a check-in or stops the emails.
+"""
+
+from flask import redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from tracker.checkin import bp
+from tracker.checkin.forms import CheckinForm
+from tracker.checkin.pages import current_language, register_patient_pages, use_patient_language
+from tracker.checkin.progress import patient_progress
+from tracker.extensions import csrf, db
+from tracker.links import LinkError, load_checkin_reminder, load_unsubscribe_patient
+from tracker.models import CheckIn, Patient, Reminder
+from tracker.services.audit import record_audit
+from tracker.services.checkins import lock_patient, record_checkin
+from tracker.services.patients import Actor
+from tracker.services.reminders import opt_out
+from tracker.services.validation import InvalidInput
+from tracker.timeutil import now_utc
+
+# The browser that just sent a check-in may see the thank-you page with its progress.
+THANKS_KEY = "checkin_thanks"
+
+
+def patient_behind_link() -> Patient | None:
+    """Name the patient of the link in the URL, for error pages; None if unknown."""
+    token = (request.view_args or {}).get("token")
+    if not token:
+        return None
+    try:
+        if request.path.startswith("/u/"):
+            return load_unsubscribe_patient(token)
+        return load_checkin_reminder(token).patient
+    except LinkError as error:
+        return error.patient
+
+
+register_patient_pages(bp, "checkin", patient_behind_link)
+
+
+def checkin_received(reminder: Reminder) -> bool:
+    """Tell whether the patient answered this reminder (or its milestone's other email)."""
+    reminder_ids = select(Reminder.id).where(Reminder.id == reminder.id)
+    if reminder.kind in ("milestone", "nudge") and reminder.milestone_weeks is not None:
+        # The milestone email and its nudge ask the same question.
+        reminder_ids = select(Reminder.id).where(
+            Reminder.treatment_id == reminder.treatment_id,
+            Reminder.milestone_weeks == reminder.milestone_weeks,
+            Reminder.kind.in_(("milestone", "nudge")),
+        )
+    found = db.session.scalar(
+        select(CheckIn.id)
+        .where(CheckIn.patient_id == reminder.patient_id, CheckIn.reminder_id.in_(reminder_ids))
+        .limit(1)
+    )
+    return found is not None
+
+
+def render_form(reminder: Reminder, token: str, form: CheckinForm):
+    patient = reminder.patient
+    return render_template(
+        "checkin/form.html",
+        form=form,
+        reminder=reminder,
+        clinic=patient.clinic,
+        action=url_for("checkin.submit", token=token),
+    )
+
+
+def render_received(reminder: Reminder):
+    return render_template(
+        "checkin/received.html",
+        reminder=reminder,
+        clinic=reminder.patient.clinic,
+        portal_request_url=url_for("portal.request_link", lang=current_language()),
+    )
+
+
+@bp.get("/c/<token>")
+def show(token: str):
+    reminder = load_checkin_reminder(token, now_utc())
+    use_patient_language(reminder.patient)
+    if checkin_received(reminder):
+        return render_received(reminder)
+    return render_form(reminder, token, CheckinForm())
+
+
+@bp.post("/c/<token>")
+def submit(token: str):
+    now = now_utc()
+    reminder = load_checkin_reminder(token, now)
+    use_patient_language(reminder.patient)
+    # Hold the patient's row (PostgreSQL) so that two taps at once cannot both pass the check.
+    patient = lock_patient(reminder.patient_id)
+    if checkin_received(reminder):
+        # A second tap or a resent form: the first answer stands.
+        db.session.rollback()
+        return redirect(url_for("checkin.show", token=token), 303)
+    form = CheckinForm()
+    if form.validate():
+        try:
+            checkin, _ = record_checkin(
+                patient,
+                Actor(None, "patient"),
+                form.values(),
+                source="email_link",
+                reminder=reminder,
+                now=now,
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            form.show_service_errors(error.errors)
+        else:
+            session[THANKS_KEY] = {"reminder_id": reminder.id, "checkin_id": checkin.id}
+            return redirect(url_for("checkin.thanks", token=token), 303)
+    db.session.rollback()
+    return render_form(reminder, token, form)
+
+
+@bp.get("/c/<token>/thanks")
+def thanks(token: str):
+    reminder = load_checkin_reminder(token, now_utc())
+    use_patient_language(reminder.patient)
+    shown = session.get(THANKS_KEY) or {}
+    if shown.get("reminder_id") != reminder.id:
+        # Only the browser that sent the check-in sees the progress; others see "received".
+        return redirect(url_for("checkin.show", token=token), 303)
+    checkin = db.session.scalar(
+        select(CheckIn).where(
+            CheckIn.id == shown.get("checkin_id"), CheckIn.patient_id == reminder.patient_id
+        )
+    )
+    return render_template(
+        "checkin/thanks.html",
+        reminder=reminder,
+        clinic=reminder.patient.clinic,
+        checkin=checkin,
+        progress=patient_progress(reminder.patient_id),
+        portal_request_url=url_for("portal.request_link", lang=current_language()),
+    )
+
+
+@bp.get("/u/<token>")
+def unsubscribe_confirm(token: str):
+    patient = load_unsubscribe_patient(token)
+    use_patient_language(patient)
+    return render_template(
+        "checkin/unsubscribe.html",
+        clinic=patient.clinic,
+        done=patient.opted_out_at is not None,
+        action=url_for("checkin.unsubscribe", token=token),
+    )
+
+
+@bp.post("/u/<token>")
+@csrf.exempt  # RFC 8058 one-click POSTs carry no CSRF token; the signed URL is the credential.
+def unsubscribe(token: str):
+    patient = load_unsubscribe_patient(token)
+    use_patient_language(patient)
+    if patient.opted_out_at is None:
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        opt_out(patient, now_utc())
+        record_audit(
+            patient.clinic_id,
+            "patient.opt_out",
+            "patient",
+            patient.id,
+            None,
+            "patient",
+            {"via": "one_click" if one_click else "unsubscribe_page"},
+        )
+        db.session.commit()
+    return render_template(
+        "checkin/unsubscribe.html", clinic=patient.clinic, done=True, action=None
+    )

@@ -1,0 +1,271 @@
+"""Geometry of the worklist sparkline and the patient chart: plain values in, coordinates out.
+
+No Flask and no markup here: the templates write the SVG from these numbers, so no text a
+person typed ever passes through Python-built markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+SCORE_MAX = 10
+# Candidate spacings of the day ticks: a week up to a year.
+DAY_STEPS = (7, 14, 28, 56, 91, 182, 364)
+MAX_DAY_TICKS = 9
+
+
+class Scored(Protocol):
+    """Anything with a day, a stiffness and a pain score: a check-in or a domain Reading."""
+
+    @property
+    def recorded_on(self) -> date: ...
+
+    @property
+    def stiffness(self) -> int: ...
+
+    @property
+    def pain(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One check-in as the charts see it."""
+
+    recorded_on: date
+    stiffness: int
+    pain: int
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    width: int
+    height: int
+    stiffness_path: str
+    pain_path: str
+    last_stiffness: tuple[float, float]
+    last_pain: tuple[float, float]
+    summary: str
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A linear map from values to pixels."""
+
+    low: float
+    high: float
+    start: float
+    end: float
+
+    def __call__(self, value: float) -> float:
+        span = self.high - self.low
+        share = (value - self.low) / span if span else 0.0
+        return round(self.start + share * (self.end - self.start), 1)
+
+
+def path_through(points: Sequence[tuple[float, float]]) -> str:
+    """Return an SVG path drawing a line through the points ("" for none)."""
+    if not points:
+        return ""
+    head, *rest = points
+    return " ".join([f"M{head[0]} {head[1]}", *(f"L{x} {y}" for x, y in rest)])
+
+
+def sparkline(
+    treated_on: date, readings: Sequence[Scored], width: int = 120, height: int = 32
+) -> Sparkline | None:
+    """Lay out stiffness and pain of one treatment's series over days since treatment."""
+    if not readings:
+        return None
+    ordered = sorted(readings, key=lambda r: r.recorded_on)
+    days = [(r.recorded_on - treated_on).days for r in ordered]
+    pad = 3
+    x = Scale(min(0, days[0]), max(days[-1], 14), pad, width - pad)
+    y = Scale(0, SCORE_MAX, height - pad, pad)
+    stiffness = [(x(day), y(r.stiffness)) for day, r in zip(days, ordered, strict=True)]
+    pain = [(x(day), y(r.pain)) for day, r in zip(days, ordered, strict=True)]
+    first, latest = ordered[0], ordered[-1]
+    summary = (
+        f"Stiffness {first.stiffness} to {latest.stiffness}, pain {first.pain} to {latest.pain},"
+        f" day {days[0]} to day {days[-1]} ({len(ordered)} check-ins)"
+    )
+    return Sparkline(
+        width, height, path_through(stiffness), path_through(pain), stiffness[-1], pain[-1], summary
+    )
+
+
+@dataclass(frozen=True)
+class Plot:
+    """The drawing area inside the chart's margins."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    value: int
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float
+    y: float
+    day: int
+    recorded_on: date
+    value: int
+
+
+@dataclass(frozen=True)
+class Line:
+    """A horizontal line at a score, drawn from x1 to x2."""
+
+    value: int
+    x1: float
+    x2: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A vertical treatment marker, or a flag marker at the top of the plot."""
+
+    x: float
+    day: int
+    on: date
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChartFlag:
+    on: date
+    kind: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ChartTreatment:
+    treated_on: date
+    is_booster: bool
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    plot: Plot
+    score_ticks: list[Tick]
+    day_ticks: list[Tick]
+    milestone_ticks: list[Tick]
+    treatments: list[Marker]
+    flags: list[Marker]
+    stiffness_path: str
+    pain_path: str
+    stiffness: list[Dot]
+    pain: list[Dot]
+    nadir: Line | None
+    threshold: Line | None
+    zero: date
+
+    def flag_points(self, marker: Marker) -> str:
+        """Return the points of the downward triangle marking a flag."""
+        top = self.plot.top - 14
+        return f"{marker.x - 6},{top} {marker.x + 6},{top} {marker.x},{top + 10}"
+
+
+def day_step(span: int) -> int:
+    """Pick the smallest tick spacing that keeps the day axis readable."""
+    return next((step for step in DAY_STEPS if span / step <= MAX_DAY_TICKS), DAY_STEPS[-1])
+
+
+def day_ticks(first: int, last: int, x: Scale) -> list[Tick]:
+    """Ticks at multiples of a step, always through day 0 (the latest treatment)."""
+    step = day_step(last - first)
+    start = -(-first // step) * step  # the first multiple of step at or after first
+    return [Tick(day, x(day), str(day)) for day in range(start, last + 1, step)]
+
+
+def patient_chart(
+    zero: date,
+    today: date,
+    readings: Sequence[Scored],
+    treatments: Sequence[ChartTreatment],
+    milestone_weeks: Sequence[int],
+    nadir: Scored | None,
+    rise_points: int,
+    flags: Sequence[ChartFlag] = (),
+    width: int = 720,
+    height: int = 300,
+) -> Chart:
+    """Lay out stiffness and pain against days since `zero`, the latest treatment."""
+    ordered = sorted(readings, key=lambda r: r.recorded_on)
+
+    def day(on: date) -> int:
+        return (on - zero).days
+
+    milestone_days = sorted(7 * weeks for weeks in milestone_weeks)
+    known_days = [day(r.recorded_on) for r in ordered] + [day(t.treated_on) for t in treatments]
+    first = min([0, *known_days])
+    last = max([day(today), 14, *known_days, *milestone_days[:1]])
+    plot = Plot(left=36, top=28, right=width - 14, bottom=height - 52)
+    x = Scale(first, last, plot.left, plot.right)
+    y = Scale(0, SCORE_MAX, plot.bottom, plot.top)
+
+    def dots(score: str) -> list[Dot]:
+        return [
+            Dot(
+                x(day(r.recorded_on)),
+                y(getattr(r, score)),
+                day(r.recorded_on),
+                r.recorded_on,
+                getattr(r, score),
+            )
+            for r in ordered
+        ]
+
+    stiffness, pain = dots("stiffness"), dots("pain")
+    nadir_line = threshold_line = None
+    if nadir is not None:
+        start = x(day(nadir.recorded_on))
+        nadir_line = Line(nadir.stiffness, start, plot.right, y(nadir.stiffness))
+        rise_to = nadir.stiffness + rise_points
+        if rise_to <= SCORE_MAX:
+            threshold_line = Line(rise_to, start, plot.right, y(rise_to))
+    return Chart(
+        width=width,
+        height=height,
+        plot=plot,
+        score_ticks=[Tick(score, y(score), str(score)) for score in range(0, SCORE_MAX + 1, 2)],
+        day_ticks=day_ticks(first, last, x),
+        milestone_ticks=[
+            Tick(days, x(days), f"{days // 7} wk") for days in milestone_days if days <= last
+        ],
+        treatments=[
+            Marker(
+                x(day(t.treated_on)),
+                day(t.treated_on),
+                t.treated_on,
+                "booster" if t.is_booster else "treatment",
+                "Booster" if t.is_booster else "Treatment",
+            )
+            for t in sorted(treatments, key=lambda t: t.treated_on)
+        ],
+        flags=[
+            Marker(x(min(max(day(f.on), first), last)), day(f.on), f.on, f.kind, f.status)
+            for f in flags
+        ],
+        stiffness_path=path_through([(dot.x, dot.y) for dot in stiffness]),
+        pain_path=path_through([(dot.x, dot.y) for dot in pain]),
+        stiffness=stiffness,
+        pain=pain,
+        nadir=nadir_line,
+        threshold=threshold_line,
+        zero=zero,
+    )

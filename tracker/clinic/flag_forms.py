@@ -1,0 +1,64 @@
+"""Forms for decisions on flags and for check-ins taken by phone; the rules live in the services."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from tracker.clinic.forms import SCORE_CHOICES, optional_int
+
+# A clinician's decisions; "checked_in" is only ever set by the system.
+RESOLUTION_CHOICES = [
+    ("booster_scheduled", "Booster scheduled"),
+    ("booster_given", "Booster given"),
+    ("monitor", "Keep monitoring"),
+    ("dismissed", "Dismiss"),
+]
+SCALE = [(str(n), str(n)) for n in range(11)]
+
+
+class AcknowledgeForm(FlaskForm):
+    next_url = HiddenField()
+
+
+class ResolveForm(FlaskForm):
+    resolution = SelectField("Decision", choices=RESOLUTION_CHOICES)
+    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    next_url = HiddenField()
+
+
+class CheckinForm(FlaskForm):
+    # Ranges are checked by record_checkin, so its messages appear next to these fields.
+    recorded_on = DateField("Day of the check-in", validators=[Optional()])
+    stiffness = RadioField(
+        "Morning stiffness (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False
+    )
+    pain = RadioField("Pain (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False)
+    morning_stiffness_minutes = IntegerField(
+        "Minutes of morning stiffness", validators=[Optional()]
+    )
+    swelling = SelectField(
+        "Swelling (0-10)", choices=SCORE_CHOICES, coerce=optional_int, validate_choice=False
+    )
+    adverse_event = BooleanField("Adverse event since the treatment or the last check-in")
+    adverse_event_details = TextAreaField("What happened", validators=[Length(max=4000)])
+    notes = TextAreaField("Notes", validators=[Length(max=4000)])
+
+    def values(self) -> dict:
+        return {
+            "recorded_on": self.recorded_on.data,
+            "pain": self.pain.data,
+            "stiffness": self.stiffness.data,
+            "morning_stiffness_minutes": self.morning_stiffness_minutes.data,
+            "swelling": self.swelling.data,
+            "adverse_event": bool(self.adverse_event.data),
+            "adverse_event_details": self.adverse_event_details.data or "",
+            "notes": self.notes.data or "",
+        }

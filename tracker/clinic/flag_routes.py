@@ -1,0 +1,190 @@
+"""Decisions on flags, check-ins taken by phone, and the charts of the clinician UI."""
+
+from datetime import date
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from tracker.auth.routes import safe_next_url
+from tracker.clinic import bp, charts
+from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
+from tracker.clinic.forms import copy_errors
+from tracker.extensions import db
+from tracker.followup.flags import (
+    ACTIVE_STATUSES,
+    STIFFNESS_KINDS,
+    Reading,
+    describe_evidence,
+    scan_stiffness,
+    treatment_series,
+)
+from tracker.followup.schedule import local_date
+from tracker.models import CheckIn, Flag, Patient
+from tracker.services import flagging
+from tracker.services.checkins import record_checkin
+from tracker.services.patients import Actor
+from tracker.services.scope import get_for_clinic
+from tracker.services.validation import InvalidInput
+from tracker.timeutil import now_utc, today_in
+
+
+def acting_user() -> Actor:
+    return Actor(current_user, "user")
+
+
+def kind_words(kind: str) -> str:
+    return kind.replace("_", " ")
+
+
+@bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
+def acknowledge_flag(flag_id: int):
+    flag = get_for_clinic(Flag, flag_id, current_user.clinic_id)
+    form = AcknowledgeForm()
+    form.validate_on_submit()  # CSRF was checked before the view; this reads next_url
+    try:
+        flagging.acknowledge_flag(flag, acting_user(), now_utc())
+    except flagging.FlagClosed as error:
+        flash(str(error), "error")
+    else:
+        flash(f"The {kind_words(flag.kind)} flag of {flag.patient.name} is yours now.", "success")
+    return redirect(safe_next_url(form.next_url.data))
+
+
+@bp.route("/flags/<int:flag_id>/resolve", methods=["GET", "POST"])
+def resolve_flag(flag_id: int):
+    flag = get_for_clinic(Flag, flag_id, current_user.clinic_id)
+    form = ResolveForm()
+    if request.method == "GET":
+        form.next_url.data = request.args.get("next", "")
+    if flag.status == "resolved":
+        flash("This flag is resolved already.", "info")
+        return redirect(url_for("clinic.patient", patient_id=flag.patient_id))
+    if form.validate_on_submit():
+        try:
+            flagging.resolve_flag(
+                flag, acting_user(), form.resolution.data, form.note.data or "", now_utc()
+            )
+        except flagging.FlagClosed as error:
+            flash(str(error), "error")
+        except InvalidInput as error:
+            db.session.rollback()
+            copy_errors(form, error.errors)
+            return render_resolve_form(flag, form)
+        else:
+            choice = dict(form.resolution.choices)[form.resolution.data]
+            flash(
+                f"The {kind_words(flag.kind)} flag of {flag.patient.name} is resolved: {choice}.",
+                "success",
+            )
+        return redirect(safe_next_url(form.next_url.data))
+    return render_resolve_form(flag, form)
+
+
+def render_resolve_form(flag: Flag, form: ResolveForm):
+    return render_template(
+        "clinic/resolve_form.html",
+        flag=flag,
+        form=form,
+        evidence_text=describe_evidence(flag.kind, flag.evidence or {}),
+    )
+
+
+@bp.route("/patients/<int:patient_id>/checkins/new", methods=["GET", "POST"])
+def new_checkin(patient_id: int):
+    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
+    form = CheckinForm()
+    today = today_in(patient.timezone)
+    if request.method == "GET":
+        form.recorded_on.data = today
+    if form.validate_on_submit():
+        try:
+            checkin, opened = record_checkin(
+                patient, acting_user(), form.values(), source="clinician"
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            copy_errors(form, error.errors)
+        else:
+            message = f"Check-in of {checkin.recorded_on.isoformat()} recorded."
+            if opened:
+                kinds = ", ".join(kind_words(flag.kind) for flag in opened)
+                message += f" Flag opened: {kinds}."
+            flash(message, "warning" if opened else "success")
+            return redirect(url_for("clinic.patient", patient_id=patient.id))
+    return render_template("clinic/checkin_form.html", form=form, patient=patient, today=today)
+
+
+@bp.app_template_global()
+def acknowledge_flag_form() -> AcknowledgeForm:
+    """Return an empty acknowledge form, for the buttons on the worklist and patient page."""
+    return AcknowledgeForm(formdata=None)
+
+
+@bp.app_template_global()
+def resolve_flag_form() -> ResolveForm:
+    """Return an empty resolve form, for the inline decisions on the worklist."""
+    return ResolveForm(formdata=None)
+
+
+@bp.app_template_global()
+def worklist_sparkline(row) -> charts.Sparkline | None:
+    """Lay out the sparkline of one worklist row's treatment series."""
+    treatment = row.flag.treatment
+    return charts.sparkline(treatment.treated_on, row.readings) if treatment else None
+
+
+def flag_marked_on(flag: Flag, timezone: str) -> date:
+    """Return the day a flag points at: its latest evidence, else the day it opened."""
+    evidence = flag.evidence or {}
+    try:
+        if flag.kind in STIFFNESS_KINDS:
+            return date.fromisoformat(evidence["latest"]["recorded_on"])
+        if flag.kind == "missed_milestone":
+            return date.fromisoformat(evidence["window_closes_on"])
+        return date.fromisoformat(evidence["recorded_on"])
+    except (KeyError, TypeError, ValueError):
+        return local_date(flag.opened_at, timezone)
+
+
+@bp.app_template_global()
+def patient_chart(patient: Patient) -> charts.Chart | None:
+    """Lay out the patient's stiffness and pain around the latest treatment (two queries)."""
+    if patient.clinic_id != current_user.clinic_id or not patient.treatments:
+        return None
+    clinic = patient.clinic
+    treatments = sorted(patient.treatments, key=lambda t: (t.treated_on, t.id))
+    latest = treatments[-1]
+    readings = [
+        Reading(*row)
+        for row in db.session.execute(
+            select(CheckIn.id, CheckIn.recorded_on, CheckIn.pain, CheckIn.stiffness).where(
+                CheckIn.clinic_id == current_user.clinic_id, CheckIn.patient_id == patient.id
+            )
+        )
+    ]
+    eligible = [
+        reading
+        for reading in treatment_series(latest.treated_on, None, readings)
+        if (reading.recorded_on - latest.treated_on).days >= clinic.early_days
+    ]
+    open_flags = db.session.scalars(
+        select(Flag).where(
+            Flag.clinic_id == current_user.clinic_id,
+            Flag.patient_id == patient.id,
+            Flag.status.in_(tuple(ACTIVE_STATUSES)),
+        )
+    ).all()
+    return charts.patient_chart(
+        zero=latest.treated_on,
+        today=today_in(patient.timezone),
+        readings=readings,
+        treatments=[charts.ChartTreatment(t.treated_on, t.is_booster) for t in treatments],
+        milestone_weeks=clinic.milestone_weeks,
+        nadir=scan_stiffness(eligible, clinic.rise_points).nadir,
+        rise_points=clinic.rise_points,
+        flags=[
+            charts.ChartFlag(flag_marked_on(flag, patient.timezone), flag.kind, flag.status)
+            for flag in open_flags
+        ],
+    )
