@@ -127,3 +127,44 @@ def test_failed_validation_writes_no_treatment_and_no_reminder(clinic, actor):
     assert "kl_grade" in caught.value.errors
     db.session.rollback()
     assert db.session.scalars(select(Reminder)).all() == []
+
+
+def test_a_reading_on_or_after_the_asked_day_completes_the_confirmation(clinic, actor):
+    from tracker.services.checkins import record_checkin
+
+    patient = PatientFactory(clinic=clinic)
+    treatment = record_treatment(patient, actor, TREATMENT, now=RECORDED_AT)
+    readings = [(date(2026, 2, 1), 3), (date(2026, 3, 1), 2), (date(2026, 3, 20), 5)]
+    for recorded_on, stiffness in readings:
+        record_checkin(
+            patient,
+            actor,
+            {"recorded_on": recorded_on, "pain": 2, "stiffness": stiffness},
+            source="clinician",
+            now=datetime.combine(recorded_on, datetime.min.time(), tzinfo=UTC),
+        )
+    confirmation = db.session.scalars(
+        select(Reminder).where(
+            Reminder.treatment_id == treatment.id, Reminder.kind == "confirmation"
+        )
+    ).one()
+    assert (confirmation.status, confirmation.due_on) == ("scheduled", date(2026, 3, 27))
+
+    record_checkin(
+        patient,
+        actor,
+        {"recorded_on": date(2026, 3, 26), "pain": 2, "stiffness": 5},
+        source="clinician",
+        now=datetime(2026, 3, 26, tzinfo=UTC),
+    )
+    db.session.refresh(confirmation)
+    assert confirmation.status == "scheduled"  # a day early does not answer it
+    record_checkin(
+        patient,
+        actor,
+        {"recorded_on": date(2026, 3, 27), "pain": 2, "stiffness": 5},
+        source="clinician",
+        now=datetime(2026, 3, 27, tzinfo=UTC),
+    )
+    db.session.refresh(confirmation)
+    assert confirmation.status == "completed"

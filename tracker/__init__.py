@@ -131,6 +131,7 @@ def register_security_headers(app: Flask) -> None:
 
 def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )

@@ -32,7 +32,14 @@ PROCESSES = {
 }
 
 
+def stop_on_signal(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C (SIGINT) or a SIGTERM stops all three, even when started from a script.
+    signal.signal(signal.SIGINT, stop_on_signal)
+    signal.signal(signal.SIGTERM, stop_on_signal)
     env = {**os.environ, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "8025", "PYTHONUNBUFFERED": "1"}
     running: dict[str, subprocess.Popen] = {}
     try:

@@ -1,5 +1,6 @@
 """Bearer-token authentication of API calls."""
 
+from datetime import timedelta
 from functools import wraps
 
 from flask import g, request
@@ -10,6 +11,9 @@ from tracker.cli import hash_token
 from tracker.extensions import db
 from tracker.models import ApiToken, User
 from tracker.timeutil import now_utc
+
+# Record a token's use at most once a minute, so busy integrations do not write on every call.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def token_user() -> User | None:
@@ -25,7 +29,11 @@ def token_user() -> User | None:
     )
     if api_token is None or not api_token.user.active:
         return None
-    api_token.last_used_at = now_utc()
+    now = now_utc()
+    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
+        api_token.last_used_at = now
+        # Its own transaction: the call may only read, or fail and roll back its own writes.
+        db.session.commit()
     return api_token.user
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -20,6 +20,20 @@ from tracker.services.reminders import schedule_settings
 
 log = logging.getLogger(__name__)
 CLAIMABLE = ("scheduled", "retry", "sending")  # "sending" only once its lease has expired
+OUTBOX = Reminder.__table__
+# Built once: constructing an UPDATE per message cost more than sending the message.
+RECORD_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("reminder_id"))
+    .values(
+        status="sent",
+        sent_at=bindparam("now"),
+        updated_at=bindparam("now"),
+        message_id=bindparam("message_id"),
+        lease_until=None,
+        last_error="",
+    )
+)
 PATIENT_KINDS = ("milestone", "nudge", "confirmation", "portal_link")
 
 
@@ -82,6 +96,9 @@ def dispatch_due(
         return result
     outgoing = prepare(ids, now, result)
     pending = [reminder_id for reminder_id, _ in outgoing]
+    session = db.session()
+    # Each send commits; expiring every loaded row at each commit would cost more than the send.
+    session.expire_on_commit = False
     try:
         with open_connection() as connection:
             for reminder_id, message in outgoing:
@@ -95,6 +112,9 @@ def dispatch_due(
         log.warning("SMTP connection failed: %s", describe_failure(error))
         for reminder_id in pending:
             record_failure(reminder_id, error, now, result, rng)
+    finally:
+        session.expire_on_commit = True
+        session.expire_all()
     return result
 
 
@@ -138,18 +158,8 @@ def send_one(connection, reminder_id: int, message, now: datetime, result, rng) 
         record_failure(reminder_id, error, now, result, rng)
         return
     relax_durability()
-    db.session.execute(
-        update(Reminder)
-        .where(Reminder.id == reminder_id)
-        .values(
-            status="sent",
-            sent_at=now,
-            lease_until=None,
-            message_id=message.msgId,
-            last_error="",
-            updated_at=now,
-        ),
-        execution_options={"synchronize_session": False},
+    db.session.connection().execute(
+        RECORD_SENT, {"reminder_id": reminder_id, "now": now, "message_id": message.msgId}
     )
     if message.reminder_kind == "milestone":
         queue_nudge(db.session.get(Reminder, reminder_id), now)

@@ -69,7 +69,7 @@ def record_checkin(
     """Record a check-in, complete its milestone and evaluate flags, all in one transaction."""
     from tracker.services.flagging import evaluate_patient_treatment, resolve_missed_milestones
     from tracker.services.notifications import alert_adverse_event
-    from tracker.services.reminders import complete_milestone
+    from tracker.services.reminders import complete_confirmations, complete_milestone
 
     now = now or now_utc()
     cleaned = check_checkin_values(patient, values)
@@ -90,13 +90,7 @@ def record_checkin(
     opened: list[Flag] = []
     if treatment is not None:
         complete_milestone(treatment, checkin.recorded_on, now)
-        if (
-            reminder is not None
-            and reminder.kind == "confirmation"
-            and reminder.status != "completed"
-        ):
-            reminder.status = "completed"
-            reminder.completed_at = now
+        complete_confirmations(treatment, checkin.recorded_on, now)
         resolve_missed_milestones(treatment, actor, now)
         opened = evaluate_patient_treatment(treatment, now)
         for flag in opened:
