@@ -402,8 +402,6 @@ def test_problem_pages_speak_the_patients_language_when_it_is_known(web, clinic,
 
 
 def test_two_taps_at_once_record_one_check_in(app, backend, followed):
-    if backend != "postgresql":
-        pytest.skip("SQLite has no row locks; one machine, one writer at a time")
     patient, reminder = followed
     path = path_of(checkin_url(reminder))
     browsers = [isolated_client(app), isolated_client(app)]

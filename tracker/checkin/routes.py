@@ -15,7 +15,7 @@ from tracker.extensions import csrf, db
 from tracker.links import LinkError, load_checkin_reminder, load_unsubscribe_patient
 from tracker.models import CheckIn, Patient, Reminder
 from tracker.services.audit import record_audit
-from tracker.services.checkins import lock_patient, record_checkin
+from tracker.services.checkins import AlreadyRecorded, lock_patient, record_checkin
 from tracker.services.patients import Actor
 from tracker.services.reminders import opt_out
 from tracker.services.validation import InvalidInput
@@ -110,6 +110,8 @@ def submit(token: str):
                 reminder=reminder,
                 now=now,
             )
+        except AlreadyRecorded:
+            return redirect(url_for("checkin.show", token=token), 303)
         except InvalidInput as error:
             db.session.rollback()
             form.show_service_errors(error.errors)

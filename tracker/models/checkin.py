@@ -17,6 +17,8 @@ class CheckIn(db.Model):
     __tablename__ = "checkin"
     __table_args__ = (
         Index("ix_checkin_patient_recorded_on", "patient_id", "recorded_on"),
+        # One answer per emailed link: two taps at once cannot record two check-ins.
+        Index("ux_checkin_reminder_id", "reminder_id", unique=True),
         CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
         CheckConstraint("stiffness BETWEEN 0 AND 10", name="stiffness_range"),
         CheckConstraint("swelling BETWEEN 0 AND 10", name="swelling_range"),

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
@@ -43,6 +44,10 @@ def check_checkin_values(patient: Patient, values: dict) -> dict:
     )
     check.done()
     return cleaned
+
+
+class AlreadyRecorded(Exception):
+    """The emailed link was answered already (two taps, or a resent form)."""
 
 
 def treatment_on(patient: Patient, recorded_on: date) -> Treatment | None:
@@ -86,7 +91,12 @@ def record_checkin(
         **cleaned,
     )
     db.session.add(checkin)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # Only the unique reminder_id can collide: this link was answered a moment ago.
+        db.session.rollback()
+        raise AlreadyRecorded("This check-in was received already.") from error
     opened: list[Flag] = []
     if treatment is not None:
         complete_milestone(treatment, checkin.recorded_on, now)
