@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from config import TestConfig
 from tests import factories
+from tests.helpers import IsolatedClient
 from tests.smtp import smtp_server  # noqa: F401  (a fixture for every test module)
 from tracker import create_app
 from tracker.extensions import db, limiter
@@ -24,6 +25,18 @@ if IN_CI and not POSTGRES_URL:
     raise pytest.UsageError(
         "CI=true needs TEST_DATABASE_URL: the suite must run on PostgreSQL too."
     )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run a test marked postgres_only on PostgreSQL alone: its SQLite twin is not collected."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("database_url") == "sqlite"
+        (dropped if on_sqlite and item.get_closest_marker("postgres_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def backends() -> list[str]:
@@ -70,6 +83,8 @@ def database_url(request, tmp_path_factory):
 def app_for_backend(database_url):
     config = type("BackendTestConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": database_url})
     app = create_app(config)
+    # Each request gets its own app context (and so its own g and session), as in production.
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
     yield app

@@ -23,9 +23,6 @@ MODEL_TABLES = {table.name for table in db.metadata.sorted_tables}
 
 # migrations/env.py (Flask-Migrate's template) still calls db.get_engine(), deprecated in
 # Flask-SQLAlchemy 3.1; reported to the lead. Remove this once env.py uses db.engine.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:'get_engine' is deprecated:DeprecationWarning"
-)
 
 
 @pytest.fixture(autouse=True)

@@ -385,9 +385,8 @@ def test_the_banner_costs_two_aggregate_queries(app, patient):
     assert all(re.search(r"\b(max|count)\(", sql, re.IGNORECASE) for sql in statements)
 
 
+@pytest.mark.postgres_only  # EXPLAIN output is PostgreSQL's
 def test_overdue_query_can_use_the_status_next_attempt_index(app, backend, patient):
-    if backend != "postgresql":
-        pytest.skip("EXPLAIN output is PostgreSQL's")
     add_reminder(patient, late_by=timedelta(minutes=20))
     cutoff = NOW - timedelta(minutes=15)
     query = select(func.count(), func.min(Reminder.next_attempt_at)).where(

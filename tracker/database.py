@@ -11,6 +11,8 @@ def configure_engine_events(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def set_sqlite_pragmas(dbapi_connection, connection_record):
+        # SQLite's own lower() folds ASCII only; search must find "Élodie" as "élodie".
+        dbapi_connection.create_function("lower", 1, unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if engine.url.database not in (None, "", ":memory:"):
@@ -20,6 +22,11 @@ def configure_engine_events(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def unicode_lower(value):
+    """lower() for SQLite with Unicode case folding, NULL-safe."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def is_postgresql(engine: Engine) -> bool:

@@ -24,8 +24,8 @@ from tracker.models import Flag, Patient, Reminder
 from tracker.services.checkins import record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
 from tracker.services.patients import Actor, create_patient
-from tracker.services.scope import clinic_select, get_for_clinic
-from tracker.services.treatments import MAX_ID, record_treatment
+from tracker.services.scope import MAX_ID, clinic_select, get_for_clinic
+from tracker.services.treatments import record_treatment
 from tracker.services.worklist import KIND_ORDER
 from tracker.timeutil import now_utc
 

@@ -10,7 +10,7 @@ from tracker.extensions import db
 from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor, create_patient, search_patients, update_patient
-from tracker.services.scope import get_for_clinic
+from tracker.services.scope import get_for_clinic, requested_page
 from tracker.services.treatments import record_treatment, update_treatment
 from tracker.services.validation import Conflict, InvalidInput
 
@@ -38,7 +38,7 @@ def worklist():
 @bp.route("/patients")
 def patients():
     text = request.args.get("q", "")
-    page_number = max(request.args.get("page", 1, type=int) or 1, 1)
+    page_number = requested_page(request.args)
     found = search_patients(
         current_user.clinic_id, text, limit=PAGE_SIZE + 1, offset=(page_number - 1) * PAGE_SIZE
     )

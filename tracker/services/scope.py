@@ -15,9 +15,24 @@ def clinic_select(model: type[Model], clinic_id: int) -> Select:
     return select(model).where(model.clinic_id == clinic_id)
 
 
+# The largest id an integer primary key holds on PostgreSQL (SQLite's is larger).
+MAX_ID = 2**31 - 1
+
+
 def get_for_clinic(model: type[Model], object_id: int, clinic_id: int) -> Model:
     """Load one row of the clinic, or answer 404 (another clinic's row does not exist for you)."""
+    if not 0 < object_id <= MAX_ID:
+        raise NotFound()
     found = db.session.scalar(clinic_select(model, clinic_id).where(model.id == object_id))
     if found is None:
         raise NotFound()
     return found
+
+
+MAX_PAGE = 10_000
+
+
+def requested_page(args) -> int:
+    """The page asked for in the query string, 1 to MAX_PAGE (nonsense gives page 1)."""
+    number = args.get("page", 1, type=int) or 1
+    return min(max(number, 1), MAX_PAGE)

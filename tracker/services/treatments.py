@@ -10,10 +10,10 @@ from tracker.models import Patient, Treatment
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
+from tracker.services.scope import MAX_ID
 from tracker.services.validation import Checker
 from tracker.timeutil import now_utc, today_in
 
-MAX_ID = 2**31 - 1  # the largest value of an integer primary key on PostgreSQL
 FIELDS = (
     "treated_on",
     "kind",

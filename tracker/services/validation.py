@@ -6,6 +6,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from tracker.followup.schedule import validate_timezone
 
+# No record of this tracker predates regenerative treatments; older dates are typing mistakes.
+EARLIEST_DATE = date(1950, 1, 1)
+
 
 class InvalidInput(Exception):
     """One or more values break a rule; errors maps each field to its message."""
@@ -93,6 +96,9 @@ class Checker:
             return None
         if value > today:
             self.fail(field, f"Cannot be in the future (today is {today.isoformat()}).")
+            return None
+        if value < EARLIEST_DATE:
+            self.fail(field, f"Must be on or after {EARLIEST_DATE.isoformat()}.")
             return None
         return value
 

@@ -12,6 +12,7 @@ from tracker.followup.flags import Reading, describe_evidence, treatment_series
 from tracker.followup.schedule import local_date
 from tracker.models import CheckIn, Flag, Treatment
 from tracker.models.flag import KINDS
+from tracker.services.scope import requested_page
 from tracker.timeutil import now_utc
 
 PAGE_SIZE = 25
@@ -77,7 +78,7 @@ def worklist_page(
     now = now or now_utc()
     kind = args.get("kind") if args.get("kind") in KINDS else None
     owner = args.get("owner") if args.get("owner") in OWNER_FILTERS else ""
-    page_number = max(args.get("page", 1, type=int) or 1, 1)
+    page_number = requested_page(args)
     user_id = user_id if user_id is not None else viewer_id()
 
     conditions = [Flag.clinic_id == clinic_id, Flag.status.in_(ACTIVE)]

@@ -1,0 +1,433 @@
+"""Clinician sign-in: passwords, sessions, CSRF, rate limits, redirects and production settings."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from config import DEVELOPMENT_SECRET_KEY, ProductionConfig
+from tests import factories
+from tests.conftest import CSRF_PATTERN, DEFAULT_PASSWORD, csrf_token_from, log_in
+from tests.helpers import count, isolated_client
+from tracker import create_app
+from tracker.extensions import db
+from tracker.models import AuditEvent, Patient, User
+from tracker.timeutil import now_utc
+
+FAILED_LOGIN_MESSAGE = "That email and password do not match an active account."
+GOOD_SECRET = "x" * 40
+POSTGRES_URI = "postgresql+psycopg://tracker@db.internal/tracker"
+
+
+@pytest.fixture
+def client(app):
+    """Each request in its own app context, so nothing leaks between requests or clients."""
+    return isolated_client(app)
+
+
+def is_signed_in(client) -> bool:
+    """A signed-in clinician gets the worklist; anyone else is sent to /login."""
+    return client.get("/").status_code == 200
+
+
+def login_post(client, email: str, password: str, query_string=None, remote_addr=None):
+    environ_base = {"REMOTE_ADDR": remote_addr or "127.0.0.1"}
+    token = csrf_token_from(client.get("/login", environ_base=environ_base))
+    return client.post(
+        "/login",
+        query_string=query_string,
+        data={"email": email, "password": password, "csrf_token": token},
+        environ_base=environ_base,
+    )
+
+
+# Sign-in and sign-out
+
+
+def test_right_password_signs_in_and_redirects_to_the_worklist(client, clinician):
+    response = log_in(client, clinician.email)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert is_signed_in(client)
+
+
+def test_sign_in_records_last_login_time(client, clinician):
+    assert clinician.last_login_at is None
+
+    log_in(client, clinician.email)
+
+    db.session.expire_all()
+    assert db.session.get(User, clinician.id).last_login_at is not None
+
+
+def test_email_is_matched_without_regard_to_case(client, clinician):
+    response = log_in(client, "Doctor@EXAMPLE.org")
+
+    assert response.status_code == 302
+    assert is_signed_in(client)
+
+
+def test_wrong_password_is_refused_with_a_generic_message(client, clinician):
+    response = log_in(client, clinician.email, "not the password at all")
+
+    assert response.status_code == 200
+    assert FAILED_LOGIN_MESSAGE in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_unknown_account_gets_the_same_answer_as_a_wrong_password(client, clinician):
+    wrong_password = log_in(client, clinician.email, "not the password at all")
+    unknown_account = log_in(client, "nobody@example.org", "not the password at all")
+
+    assert wrong_password.status_code == unknown_account.status_code == 200
+    wrong_page = wrong_password.get_data(as_text=True)
+    unknown_page = unknown_account.get_data(as_text=True)
+    assert FAILED_LOGIN_MESSAGE in wrong_page
+    assert FAILED_LOGIN_MESSAGE in unknown_page
+    # Apart from the echoed email and the CSRF token, the pages are identical.
+    assert without_email_and_token(wrong_page, clinician.email) == without_email_and_token(
+        unknown_page, "nobody@example.org"
+    )
+    for revealing in ("no account", "not found", "unknown", "does not exist", "no such"):
+        assert revealing not in unknown_page.lower()
+
+
+@pytest.fixture
+def scrypt_calls(monkeypatch):
+    """Count the scrypt computations (werkzeug's password hashing), still doing each one."""
+    calls = []
+    real_scrypt = hashlib.scrypt
+
+    def counting_scrypt(*args, **kwargs):
+        calls.append(1)
+        return real_scrypt(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting_scrypt)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "email", ["nobody@example.org", "left@example.org"], ids=["unknown", "inactive"]
+)
+def test_refused_account_costs_a_password_hash_like_a_wrong_password(
+    client, clinic, scrypt_calls, email
+):
+    """Answering faster for an unknown or inactive account would reveal it by timing."""
+    factories.UserFactory(clinic=clinic, email="left@example.org", active=False)
+    log_in(client, email, "a guess")  # warm-up: the first unknown-account check makes its hash
+    scrypt_calls.clear()
+
+    log_in(client, email, "another guess")
+
+    assert len(scrypt_calls) == 1
+
+
+def without_email_and_token(page: str, email: str) -> str:
+    token = CSRF_PATTERN.search(page).group(1)
+    return page.replace(email, "EMAIL").replace(token, "TOKEN")
+
+
+def test_inactive_user_with_the_right_password_is_refused(client, clinic):
+    user = factories.UserFactory(clinic=clinic, email="left@example.org", active=False)
+
+    response = log_in(client, user.email)
+
+    assert response.status_code == 200
+    assert FAILED_LOGIN_MESSAGE in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_user_made_inactive_loses_the_session_already_open(logged_in, clinician):
+    clinician.active = False
+    db.session.commit()
+
+    response = logged_in.get("/patients")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_logout_by_get_is_not_allowed(logged_in):
+    response = logged_in.get("/logout")
+
+    assert response.status_code == 405
+    assert is_signed_in(logged_in)
+
+
+def test_logout_without_csrf_token_is_refused(logged_in):
+    response = logged_in.post("/logout")
+
+    assert response.status_code == 400
+    assert is_signed_in(logged_in)
+
+
+def test_logout_with_csrf_token_signs_out(logged_in):
+    token = csrf_token_from(logged_in.get("/"))
+
+    response = logged_in.post("/logout", data={"csrf_token": token})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login"
+    assert not is_signed_in(logged_in)
+
+
+# CSRF
+
+
+def test_login_without_csrf_token_is_refused_and_signs_nobody_in(client, clinician):
+    client.get("/login")  # a session exists, only the token is missing
+
+    response = client.post("/login", data={"email": clinician.email, "password": DEFAULT_PASSWORD})
+
+    assert response.status_code == 400
+    assert not is_signed_in(client)
+    db.session.expire_all()
+    assert db.session.get(User, clinician.id).last_login_at is None
+
+
+def test_login_with_a_forged_csrf_token_is_refused(client, clinician):
+    client.get("/login")
+
+    response = client.post(
+        "/login",
+        data={"email": clinician.email, "password": DEFAULT_PASSWORD, "csrf_token": "forged"},
+    )
+
+    assert response.status_code == 400
+    assert not is_signed_in(client)
+
+
+def test_new_patient_without_csrf_token_is_refused_and_writes_nothing(logged_in):
+    audit_events = count(AuditEvent)
+
+    response = logged_in.post(
+        "/patients/new",
+        data={"external_id": "MRN-1", "name": "Hanako Tanaka", "language": "en"},
+    )
+
+    assert response.status_code == 400
+    assert count(Patient) == 0
+    assert count(AuditEvent) == audit_events
+
+
+# Rate limits
+
+
+def test_sixth_bad_attempt_on_one_account_is_rate_limited(client, clinician):
+    for attempt in range(5):
+        response = log_in(client, clinician.email, f"wrong password {attempt}")
+        assert response.status_code == 200, f"attempt {attempt + 1}"
+
+    response = log_in(client, clinician.email, "wrong password 6")
+
+    assert response.status_code == 429
+
+
+def test_rate_limited_account_stays_locked_even_with_the_right_password(client, clinician):
+    for attempt in range(5):
+        log_in(client, clinician.email, f"wrong password {attempt}")
+
+    response = log_in(client, clinician.email)
+
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+
+
+def test_account_limit_ignores_the_case_of_the_email(client, clinician):
+    for attempt, email in enumerate(
+        ["doctor@example.org", "Doctor@example.org", "DOCTOR@EXAMPLE.ORG"] * 2
+    ):
+        response = log_in(client, email, "wrong password")
+        expected = 429 if attempt == 5 else 200
+        assert response.status_code == expected, f"attempt {attempt + 1} with {email}"
+
+
+def test_account_limit_does_not_lock_other_accounts(client, clinician, admin):
+    for attempt in range(6):
+        log_in(client, clinician.email, f"wrong password {attempt}")
+
+    response = log_in(client, admin.email)
+
+    assert response.status_code == 302
+
+
+def test_account_limit_lifts_after_the_window(client, clinician):
+    with time_machine.travel(now_utc(), tick=False) as traveller:
+        for attempt in range(6):
+            log_in(client, clinician.email, f"wrong password {attempt}")
+        assert log_in(client, clinician.email).status_code == 429
+
+        traveller.shift(timedelta(minutes=11))
+
+        assert log_in(client, clinician.email).status_code == 302
+
+
+def test_twenty_first_attempt_from_one_ip_is_rate_limited(client, clinician):
+    for attempt in range(20):
+        response = log_in(client, f"guess{attempt}@example.org", "wrong password")
+        assert response.status_code == 200, f"attempt {attempt + 1}"
+
+    response = log_in(client, clinician.email)
+
+    assert response.status_code == 429
+    assert not is_signed_in(client)
+
+
+def test_ip_limit_does_not_lock_another_ip(app, clinician):
+    attacker = isolated_client(app)
+    for attempt in range(21):
+        login_post(
+            attacker,
+            f"guess{attempt}@example.org",
+            "wrong password",
+            remote_addr="203.0.113.9",
+        )
+
+    colleague = isolated_client(app)
+    response = login_post(
+        colleague,
+        clinician.email,
+        DEFAULT_PASSWORD,
+        remote_addr="198.51.100.7",
+    )
+
+    assert response.status_code == 302
+
+
+# Redirects after sign-in
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/patients", "/patients"),
+        ("/patients?q=tanaka", "/patients?q=tanaka"),
+        ("//evil.example", "/"),
+        ("//evil.example/patients", "/"),
+        ("https://evil.example/", "/"),
+        ("http://evil.example/patients", "/"),
+        ("/\\evil.example", "/"),
+        ("\\\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+        ("patients", "/"),
+    ],
+)
+def test_next_redirect_stays_on_this_site(client, clinician, next_url, expected):
+    response = login_post(
+        client, clinician.email, DEFAULT_PASSWORD, query_string={"next": next_url}
+    )
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_page_asked_for_before_sign_in_is_shown_after_it(client, clinician):
+    response = client.get("/patients")
+    assert response.status_code == 302
+    login_url = response.headers["Location"]
+    assert login_url.startswith("/login?next=")
+
+    token = csrf_token_from(client.get(login_url))
+    response = client.post(
+        login_url,
+        data={"email": clinician.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+    )
+
+    assert response.headers["Location"] == "/patients"
+
+
+# Password storage and cookies
+
+
+def test_password_is_stored_as_a_scrypt_hash(clinician):
+    stored = db.session.get(User, clinician.id).password_hash
+
+    assert stored.startswith("scrypt:")
+    assert DEFAULT_PASSWORD not in stored
+    assert clinician.check_password(DEFAULT_PASSWORD)
+    assert not clinician.check_password(DEFAULT_PASSWORD + "!")
+
+
+def set_cookie_headers(response, name: str) -> list[str]:
+    return [header for header in response.headers.getlist("Set-Cookie") if header.startswith(name)]
+
+
+def test_session_cookie_is_http_only_and_same_site_lax(client, clinician):
+    response = log_in(client, clinician.email)
+
+    [cookie] = set_cookie_headers(response, "session=")
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+
+
+def test_remember_me_cookie_is_http_only_and_same_site_lax(client, clinician):
+    token = csrf_token_from(client.get("/login"))
+    response = client.post(
+        "/login",
+        data={
+            "email": clinician.email,
+            "password": DEFAULT_PASSWORD,
+            "remember": "y",
+            "csrf_token": token,
+        },
+    )
+
+    [cookie] = set_cookie_headers(response, "remember_token=")
+    attributes = [part.strip().lower() for part in cookie.split(";")]
+    assert "httponly" in attributes
+    assert "samesite=lax" in attributes
+
+
+# Production settings
+
+
+def production_config(**attributes) -> type[ProductionConfig]:
+    values = {"SECRET_KEY": GOOD_SECRET, "SQLALCHEMY_DATABASE_URI": POSTGRES_URI}
+    values.update(attributes)
+    return type("TrialProductionConfig", (ProductionConfig,), values)
+
+
+@pytest.mark.parametrize(
+    "secret_key",
+    [None, "", "short", "x" * 31, DEVELOPMENT_SECRET_KEY],
+    ids=["missing", "empty", "short", "31-characters", "development-key"],
+)
+def test_production_refuses_an_unsafe_secret_key(secret_key):
+    config = production_config(SECRET_KEY=secret_key)
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        config.check()
+
+
+def test_production_app_factory_refuses_an_unsafe_secret_key():
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(production_config(SECRET_KEY="short"))
+
+
+@pytest.mark.parametrize("uri", ["sqlite://", "sqlite:////var/lib/tracker/tracker.db"])
+def test_production_refuses_sqlite(uri):
+    config = production_config(SQLALCHEMY_DATABASE_URI=uri)
+
+    with pytest.raises(RuntimeError, match="PostgreSQL"):
+        config.check()
+
+
+def test_production_allows_sqlite_only_when_asked_explicitly():
+    config = production_config(
+        SQLALCHEMY_DATABASE_URI="sqlite:////var/lib/tracker/tracker.db",
+        ALLOW_SQLITE_IN_PRODUCTION=True,
+    )
+
+    config.check()
+
+
+def test_production_accepts_a_long_secret_key_and_postgresql():
+    production_config().check()
+
+
+def test_production_cookies_are_secure_by_default():
+    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+    assert ProductionConfig.REMEMBER_COOKIE_SECURE is True
