@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from tests.conftest import csrf_token_from, log_in, post_form
 from tests.factories import PatientFactory, UserFactory
-from tests.helpers import isolated_client, row_counts
+from tests.helpers import row_counts
 from tracker.extensions import db
 from tracker.models import AuditEvent, Clinic, Reminder
 
@@ -27,12 +27,6 @@ GOOD_SETTINGS = {
     "severe_pain": "8",
     "non_responder_days": "120",
 }
-
-
-@pytest.fixture
-def client(app):
-    """Each request in its own app context, so only the session carries the sign-in."""
-    return isolated_client(app)
 
 
 @pytest.fixture(autouse=True)

@@ -30,12 +30,6 @@ def frozen_clock():
 
 
 @pytest.fixture
-def client(app):
-    """Each request in its own app context, so nothing leaks between requests or clients."""
-    return isolated_client(app)
-
-
-@pytest.fixture
 def patient(clinic):
     return factories.PatientFactory(
         clinic=clinic, external_id="MRN-1", name="Hanako Tanaka", frozen_doses=1
@@ -601,3 +595,22 @@ def test_openapi_declares_bearer_authentication(openapi):
 
 def test_openapi_document_needs_no_token(client):
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_documented_error_answer_matches_what_the_api_sends(openapi, api, clinic):
+    schema = openapi["components"]["schemas"]["ApiError"]
+    documented = set(schema["properties"])
+    for response in (
+        api.post("/api/v1/patients", json={"external_id": "A-1", "name": "X", "language": "fr"}),
+        api.post(
+            "/api/v1/patients", json={"external_id": "A-1", "name": "X", "timezone": "Nowhere/Else"}
+        ),
+        api.post("/api/v1/patients", data="not json", content_type="text/plain"),
+        api.get("/api/v1/patients/999999"),
+    ):
+        body = response.get_json()
+        assert response.status_code in (400, 404, 422)
+        assert set(body) <= documented, (response.status_code, body)
+        assert {"error", "message"} <= set(body)
+    default = openapi["paths"]["/api/v1/patients"]["post"]["responses"]["default"]
+    assert default["$ref"].endswith("/DEFAULT_ERROR")

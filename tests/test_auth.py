@@ -20,12 +20,6 @@ GOOD_SECRET = "x" * 40
 POSTGRES_URI = "postgresql+psycopg://tracker@db.internal/tracker"
 
 
-@pytest.fixture
-def client(app):
-    """Each request in its own app context, so nothing leaks between requests or clients."""
-    return isolated_client(app)
-
-
 def is_signed_in(client) -> bool:
     """A signed-in clinician gets the worklist; anyone else is sent to /login."""
     return client.get("/").status_code == 200

@@ -76,12 +76,6 @@ def ids(endpoints) -> list[str]:
 
 
 @pytest.fixture
-def client(app):
-    """Each request in its own app context, so nothing leaks between requests or clients."""
-    return isolated_client(app)
-
-
-@pytest.fixture
 def records(clinic, clinician):
     """This clinic's patient, treatment (with its reminders) and open flag; their ids."""
     patient = factories.PatientFactory(clinic=clinic, name="Hanako Tanaka", external_id="MRN-1")

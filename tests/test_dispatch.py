@@ -270,3 +270,82 @@ def test_two_dispatchers_send_500_reminders_exactly_once(smtp_server, app, backe
     assert all(total > 0 for total in totals), totals  # both took a share
     statuses = db.session.scalars(select(Reminder.status).where(Reminder.clinic_id == clinic_id))
     assert set(statuses) == {"sent"}
+
+
+def test_adverse_event_emails_each_clinician_of_the_clinic_at_once(smtp_server, clinic):
+    from tracker.services.checkins import record_checkin
+
+    doctors = [UserFactory(clinic=clinic), UserFactory(clinic=clinic)]
+    stranger = UserFactory(clinic=ClinicFactory())
+    patient = PatientFactory(clinic=clinic, name="Ken Abe")
+    record_treatment(
+        patient,
+        Actor(doctors[0], "user"),
+        {
+            "treated_on": date(2026, 2, 27),
+            "kind": "prp",
+            "route": "intra_articular",
+            "site": "left knee",
+        },
+        now=datetime(2026, 2, 27, tzinfo=UTC),
+    )
+    record_checkin(
+        patient,
+        Actor(None, "patient"),
+        {
+            "recorded_on": date(2026, 2, 28),
+            "pain": 8,
+            "stiffness": 6,
+            "adverse_event": True,
+            "adverse_event_details": "Fever & <swelling> since last night",
+        },
+        source="email_link",
+        now=NOW,
+    )
+    result = dispatch_due(NOW)
+
+    assert result.sent == 2
+    for doctor in doctors:
+        [message] = smtp_server.to(doctor.email)
+        assert "Adverse event reported" in message["Subject"]
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert "Ken Abe" in text and "Fever & <swelling> since last night" in text
+        assert "Fever &amp; &lt;swelling&gt;" in html  # the patient's words are escaped
+        assert f"http://tracker.test/patients/{patient.id}" in text
+    assert smtp_server.to(stranger.email) == []
+
+
+def test_daily_digest_lists_new_and_unattended_flags_once_a_day(smtp_server, clinic):
+    from tracker.models import Flag
+    from tracker.services.digest import queue_digests
+
+    doctor = UserFactory(clinic=clinic)
+    patient = PatientFactory(clinic=clinic, name="Mei Lin")
+    old = Flag(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        kind="non_responder",
+        evidence={},
+        opened_at=NOW - timedelta(days=4),
+    )
+    new = Flag(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        kind="missed_milestone",
+        evidence={"milestone_weeks": 8, "window_closes_on": "2026-02-27"},
+        opened_at=NOW - timedelta(hours=3),
+    )
+    db.session.add_all([old, new])
+    db.session.commit()
+
+    assert queue_digests(NOW - timedelta(hours=1)) == 0  # 08:30 in Tokyo: before the send hour
+    assert queue_digests(NOW) == 1
+    assert queue_digests(NOW + timedelta(hours=2)) == 0  # once a day
+    dispatch_due(NOW)
+
+    [message] = smtp_server.to(doctor.email)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    new_part, unattended_part = text.split("not yet taken by anyone")
+    assert "No check-in for the 8-week milestone" in new_part
+    assert "Non responder: Mei Lin" in unattended_part

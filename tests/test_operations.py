@@ -12,19 +12,13 @@ from sqlalchemy.exc import OperationalError
 
 from tests.conftest import log_in
 from tests.factories import PatientFactory
-from tests.helpers import isolated_client, make_flag
+from tests.helpers import make_flag
 from tracker.extensions import db
 from tracker.models import Reminder, SchedulerHeartbeat
 from tracker.services import operations
 from tracker.services.operations import operations_status, record_heartbeat
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(app):
-    """Each request in its own app context, so only the session carries the sign-in."""
-    return isolated_client(app)
 
 
 @pytest.fixture(autouse=True)

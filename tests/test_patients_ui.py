@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import post_form
-from tests.helpers import isolated_client, row_counts
+from tests.helpers import row_counts
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient, Reminder, Treatment
 
@@ -42,12 +42,6 @@ FIELD_BLOCK = re.compile(r'<div class="field[^"]*">(.*?)</div>', re.DOTALL)
 def frozen_clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-@pytest.fixture
-def client(app):
-    """Each request in its own app context, so nothing leaks between requests or clients."""
-    return isolated_client(app)
 
 
 @pytest.fixture

@@ -2,17 +2,39 @@
 
 from flask import Flask, jsonify
 from flask_smorest import Api
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
 
 from tracker.errors import handle_http_error
 from tracker.extensions import csrf
 from tracker.services.validation import Conflict, InvalidInput
 
 
+class ApiError(Schema):
+    """Every error answer of the API: what went wrong, and per field when a value was refused."""
+
+    error = fields.String(metadata={"example": "Unprocessable Entity"})
+    message = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "example": {
+                "baseline.pain": "Must be greater than or equal to 0 and less than or equal to 10."
+            }
+        },
+    )
+
+
+class TrackerApi(Api):
+    ERROR_SCHEMA = ApiError
+
+
 def register_api(app: Flask) -> None:
     """Bind the API, its OpenAPI document and its error answers to the app."""
     from tracker.api.routes import bp
 
-    api = Api(app, spec_kwargs={"servers": [{"url": "/"}]})
+    api = TrackerApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme(
         "bearerAuth",
         {"type": "http", "scheme": "bearer", "description": "A clinician's API token."},
@@ -21,16 +43,18 @@ def register_api(app: Flask) -> None:
     csrf.exempt(bp)  # bearer tokens are not ambient credentials, so CSRF cannot ride on them
     api.register_blueprint(bp)
     # flask-smorest answers every HTTP error in JSON; only the API should.
-    from werkzeug.exceptions import HTTPException
-
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(InvalidInput, invalid_input)
     app.register_error_handler(Conflict, conflict)
 
 
 def invalid_input(error: InvalidInput):
-    return jsonify({"errors": error.errors}), 422
+    return error_answer(422, "Unprocessable Entity", "Some values were refused.", error.errors)
 
 
 def conflict(error: Conflict):
-    return jsonify({"errors": error.errors}), 409
+    return error_answer(409, "Conflict", "This collides with a record that exists.", error.errors)
+
+
+def error_answer(status: int, name: str, message: str, errors: dict[str, str]):
+    return jsonify({"error": name, "message": message, "errors": errors}), status

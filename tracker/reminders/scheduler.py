@@ -73,38 +73,21 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     )
     name = scheduler_name()
     start = datetime.now(UTC)
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, heartbeat_job, name],
-        seconds=HEARTBEAT_SECONDS,
-        next_run_time=start,
-        id="heartbeat",
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, dispatch_job],
-        seconds=DISPATCH_SECONDS,
-        next_run_time=start,
-        id="dispatch",
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, windows_job],
-        seconds=WINDOWS_SECONDS,
-        next_run_time=start,
-        id="close-windows",
-    )
-    scheduler.add_job(
-        run_job,
-        "interval",
-        args=[app, digest_job],
-        seconds=DIGEST_SECONDS,
-        next_run_time=start,
-        id="digest",
-    )
+    jobs = [
+        ("heartbeat", heartbeat_job, HEARTBEAT_SECONDS, [name]),
+        ("dispatch", dispatch_job, DISPATCH_SECONDS, []),
+        ("close-windows", windows_job, WINDOWS_SECONDS, []),
+        ("digest", digest_job, DIGEST_SECONDS, []),
+    ]
+    for job_id, job, seconds, extra in jobs:
+        scheduler.add_job(
+            run_job,
+            "interval",
+            args=[app, job, *extra],
+            seconds=seconds,
+            next_run_time=start,
+            id=job_id,
+        )
     return scheduler
 
 
