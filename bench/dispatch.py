@@ -119,7 +119,7 @@ def bench_dispatch(app, port: int) -> None:
         patient_ids = add_patients(MESSAGES, clinic.id)
         db.session.execute(insert(Reminder), reminder_rows(patient_ids, NOW, MESSAGES))
         db.session.commit()
-        sample = build_message(db.session.scalars(select(Reminder).limit(1)).one())
+        sample = build_message(db.session.scalars(select(Reminder).limit(1)).one(), NOW)
         sample_bytes = sample.as_bytes()
         db.session.rollback()
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
 from tracker.followup.delivery import is_permanent_failure, next_attempt_at
 from tracker.followup.schedule import nudge_due_at
-from tracker.models import Clinic, Patient, Reminder, User
+from tracker.models import Patient, Reminder, User
 from tracker.reminders import emails
 from tracker.reminders.smtp import describe_failure, open_connection, smtp_code
 from tracker.services.reminders import schedule_settings
@@ -96,13 +96,11 @@ def dispatch_due(
         return result
     outgoing = prepare(ids, now, result)
     pending = [reminder_id for reminder_id, _ in outgoing]
-    session = db.session()
-    # Each send commits; expiring every loaded row at each commit would cost more than the send.
-    session.expire_on_commit = False
+    send_log = SendLog()
     try:
         with open_connection() as connection:
             for reminder_id, message in outgoing:
-                send_one(connection, reminder_id, message, now, result, rng)
+                send_one(connection, send_log, reminder_id, message, now, result, rng)
                 pending.remove(reminder_id)
     except (smtplib.SMTPException, OSError) as error:
         # The connection failed (refused, dropped, timed out): every row not yet recorded
@@ -113,8 +111,8 @@ def dispatch_due(
         for reminder_id in pending:
             record_failure(reminder_id, error, now, result, rng)
     finally:
-        session.expire_on_commit = True
-        session.expire_all()
+        send_log.close()
+        db.session.expire_all()
     return result
 
 
@@ -129,7 +127,7 @@ def prepare(ids: list[int], now: datetime, result: DispatchResult) -> list[tuple
     outgoing = []
     for reminder in reminders:
         try:
-            message = build_message(reminder)
+            message = build_message(reminder, now)
         except Exception as error:  # noqa: BLE001 - a broken template must not stop the batch
             log.exception("Could not build the message of reminder %s", reminder.id)
             reminder.status = "failed"
@@ -145,7 +143,7 @@ def prepare(ids: list[int], now: datetime, result: DispatchResult) -> list[tuple
     return outgoing
 
 
-def send_one(connection, reminder_id: int, message, now: datetime, result, rng) -> None:
+def send_one(connection, send_log, reminder_id: int, message, now, result, rng) -> None:
     """Send one message and record the outcome in its own commit."""
     try:
         connection.send(message)
@@ -157,28 +155,45 @@ def send_one(connection, reminder_id: int, message, now: datetime, result, rng) 
         db.session.rollback()
         record_failure(reminder_id, error, now, result, rng)
         return
-    relax_durability()
-    db.session.connection().execute(
-        RECORD_SENT, {"reminder_id": reminder_id, "now": now, "message_id": message.msgId}
-    )
-    if message.reminder_kind == "milestone":
-        queue_nudge(db.session.get(Reminder, reminder_id), now)
-    db.session.commit()
+    send_log.sent(reminder_id, message, now)
     result.sent += 1
 
 
-def relax_durability() -> None:
-    """Let PostgreSQL acknowledge this commit before its WAL reaches disk.
+class SendLog:
+    """Record each accepted message at once, one statement committing on its own.
 
-    A crash of the dispatcher loses nothing (the commit is done); only a crash of the database
-    server within a fraction of a second could lose the record and so repeat a message, which
-    the stable Message-ID lets a mail server recognise. Without it each send waits for an fsync.
+    The connection autocommits, so a record costs one round trip. On PostgreSQL it commits
+    without waiting for the WAL to reach disk (synchronous_commit off): a crash of the
+    dispatcher loses nothing, as the commit is done; only a crash of the database server within
+    a fraction of a second could lose a record and so repeat a message, which its stable
+    Message-ID lets a mail server recognise. Waiting for an fsync per message would make sending
+    several times slower.
     """
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+    def __init__(self) -> None:
+        self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.postgresql = self.connection.dialect.name == "postgresql"
+        if self.postgresql:
+            self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
+
+    def sent(self, reminder_id: int, message, now: datetime) -> None:
+        if message.nudge is not None:
+            # The nudge first: after a crash between the two, the milestone is sent again
+            # (the one repeat we accept) and finds its nudge planned already.
+            self.connection.execute(insert(OUTBOX), message.nudge)
+        self.connection.execute(
+            RECORD_SENT, {"reminder_id": reminder_id, "now": now, "message_id": message.msgId}
+        )
+
+    def close(self) -> None:
+        try:
+            if self.postgresql:
+                self.connection.exec_driver_sql("RESET synchronous_commit")
+        finally:
+            self.connection.close()
 
 
-def build_message(reminder: Reminder):
+def build_message(reminder: Reminder, now: datetime):
     """Render the row's email, or mark it skipped when there is nobody to send it to."""
     clinic = reminder.patient.clinic if reminder.patient else None
     if reminder.kind in PATIENT_KINDS:
@@ -209,7 +224,7 @@ def build_message(reminder: Reminder):
         }[reminder.kind]
         message = builder(reminder, user, user.clinic)
     message.msgId = emails.message_id_for(reminder)
-    message.reminder_kind = reminder.kind
+    message.nudge = nudge_for(reminder, now) if reminder.kind == "milestone" else None
     return message
 
 
@@ -230,11 +245,11 @@ def record_failure(reminder_id: int, error: BaseException, now: datetime, result
     db.session.commit()
 
 
-def queue_nudge(milestone: Reminder, now: datetime) -> Reminder | None:
-    """Plan the one nudge of a milestone that was just sent (cancelled if the patient replies)."""
-    patient = db.session.get(Patient, milestone.patient_id)
-    settings = schedule_settings(db.session.get(Clinic, milestone.clinic_id))
-    due_at = nudge_due_at(now, milestone.window_closes_at, patient.timezone, settings, now)
+def nudge_for(milestone: Reminder, sent_at: datetime) -> dict | None:
+    """The row of the one nudge to plan once this milestone is sent (None if too late)."""
+    patient = milestone.patient
+    settings = schedule_settings(patient.clinic)
+    due_at = nudge_due_at(sent_at, milestone.window_closes_at, patient.timezone, settings, sent_at)
     exists = db.session.scalar(
         select(Reminder.id).where(
             Reminder.treatment_id == milestone.treatment_id,
@@ -244,20 +259,21 @@ def queue_nudge(milestone: Reminder, now: datetime) -> Reminder | None:
     )
     if due_at is None or exists is not None:
         return None
-    nudge = Reminder(
-        clinic_id=milestone.clinic_id,
-        patient_id=milestone.patient_id,
-        treatment_id=milestone.treatment_id,
-        kind="nudge",
-        milestone_weeks=milestone.milestone_weeks,
-        due_on=milestone.due_on,
-        due_at=due_at,
-        next_attempt_at=due_at,
-        window_opens_on=milestone.window_opens_on,
-        window_closes_on=milestone.window_closes_on,
-        window_closes_at=milestone.window_closes_at,
-        status="scheduled",
-        created_at=now,
-    )
-    db.session.add(nudge)
-    return nudge
+    return {
+        "clinic_id": milestone.clinic_id,
+        "patient_id": milestone.patient_id,
+        "treatment_id": milestone.treatment_id,
+        "kind": "nudge",
+        "milestone_weeks": milestone.milestone_weeks,
+        "due_on": milestone.due_on,
+        "due_at": due_at,
+        "next_attempt_at": due_at,
+        "window_opens_on": milestone.window_opens_on,
+        "window_closes_on": milestone.window_closes_on,
+        "window_closes_at": milestone.window_closes_at,
+        "status": "scheduled",
+        "attempts": 0,
+        "last_error": "",
+        "created_at": sent_at,
+        "updated_at": sent_at,
+    }

@@ -92,11 +92,13 @@ def make_message(
     language: str = "en",
     headers: dict[str, str] | None = None,
 ) -> Message:
-    """Render templates/email/<name>.txt and .html into one multipart message."""
-    with force_locale(language):
-        context = {**context, "language": language}
-        body = render_template(f"email/{name}.txt", **context)
-        html = render_template(f"email/{name}.html", **context)
+    """Render templates/email/<name>.txt and .html into one multipart message.
+
+    The caller renders a patient's message inside force_locale(language).
+    """
+    context = {**context, "language": language}
+    body = render_template(f"email/{name}.txt", **context)
+    html = render_template(f"email/{name}.html", **context)
     message = OutboxMessage(
         subject=subject,
         recipients=[to],
@@ -130,27 +132,35 @@ def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> M
     template = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}[
         reminder.kind
     ]
+    unsubscribe = unsubscribe_url(patient)
     with force_locale(patient.language):
         label = milestone_label(reminder)
-        subject = {
-            "reminder": gettext("%(clinic)s: your %(label)s", clinic=clinic.name, label=label),
-            "nudge": gettext(
+        if template == "reminder":
+            subject = gettext("%(clinic)s: your %(label)s", clinic=clinic.name, label=label)
+        elif template == "nudge":
+            subject = gettext(
                 "%(clinic)s: a reminder about your %(label)s", clinic=clinic.name, label=label
-            ),
-            "confirmation": gettext(
+            )
+        else:
+            subject = gettext(
                 "%(clinic)s: how is your morning stiffness this week?", clinic=clinic.name
-            ),
-        }[template]
-    context = {
-        "patient": patient,
-        "clinic": clinic,
-        "reminder": reminder,
-        "label": label,
-        "checkin_url": checkin_url(reminder),
-        "unsubscribe_url": unsubscribe_url(patient),
-    }
-    headers = patient_headers(context["unsubscribe_url"])
-    return make_message(template, patient.email, subject, context, patient.language, headers)
+            )
+        context = {
+            "patient": patient,
+            "clinic": clinic,
+            "reminder": reminder,
+            "label": label,
+            "checkin_url": checkin_url(reminder),
+            "unsubscribe_url": unsubscribe,
+        }
+        return make_message(
+            template,
+            patient.email,
+            subject,
+            context,
+            patient.language,
+            patient_headers(unsubscribe),
+        )
 
 
 def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
@@ -160,17 +170,24 @@ def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) ->
     from tracker.models import PortalLink
 
     link = db.session.get(PortalLink, (reminder.payload or {}).get("portal_link_id"))
-    with force_locale(patient.language):
-        subject = gettext("%(clinic)s: your follow-up link", clinic=clinic.name)
+    unsubscribe = unsubscribe_url(patient)
     context = {
         "patient": patient,
         "clinic": clinic,
         "portal_url": portal_url(link),
         "minutes": current_app.config["PORTAL_LINK_MINUTES"],
-        "unsubscribe_url": unsubscribe_url(patient),
+        "unsubscribe_url": unsubscribe,
     }
-    headers = patient_headers(context["unsubscribe_url"])
-    return make_message("portal_link", patient.email, subject, context, patient.language, headers)
+    with force_locale(patient.language):
+        subject = gettext("%(clinic)s: your follow-up link", clinic=clinic.name)
+        return make_message(
+            "portal_link",
+            patient.email,
+            subject,
+            context,
+            patient.language,
+            patient_headers(unsubscribe),
+        )
 
 
 def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
