@@ -349,3 +349,11 @@ def test_daily_digest_lists_new_and_unattended_flags_once_a_day(smtp_server, cli
     new_part, unattended_part = text.split("not yet taken by anyone")
     assert "No check-in for the 8-week milestone" in new_part
     assert "Non responder: Mei Lin" in unattended_part
+
+
+def test_reminder_whose_window_closed_is_not_sent_late(smtp_server, clinic):
+    reminder = confirmation(PatientFactory(clinic=clinic))
+    result = dispatch_due(reminder.window_closes_at)
+    db.session.refresh(reminder)
+    assert result.skipped == 1 and smtp_server.messages == []
+    assert reminder.status == "skipped" and "window closed" in reminder.last_error

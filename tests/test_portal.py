@@ -278,3 +278,26 @@ def test_a_nul_character_in_the_address_is_refused_not_a_server_error(web, follo
     assert response.status_code == 200
     assert "Please enter a valid email address." in response.get_data(as_text=True)
     assert portal_messages() == []
+
+
+def test_link_is_emailed_by_the_web_process_once_the_answer_is_sent(app, smtp_server, followed):
+    response = ask_for_link(isolated_client(app), "hanako@example.org")
+    [message] = portal_messages()
+    assert message.status == "scheduled"  # nothing is sent before the answer has gone out
+    assert smtp_server.messages == []
+
+    response.close()  # what the WSGI server does after writing the answer
+
+    db.session.expire_all()
+    assert portal_messages()[0].status == "sent"
+    [email] = smtp_server.to("hanako@example.org")
+    assert "/p/" in email.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_failed_immediate_send_is_left_to_the_dispatcher(app, smtp_server, followed):
+    smtp_server.stop()
+    response = ask_for_link(isolated_client(app), "hanako@example.org")
+    response.close()
+    db.session.expire_all()
+    [message] = portal_messages()
+    assert message.status == "retry" and message.attempts == 1

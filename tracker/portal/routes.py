@@ -22,6 +22,7 @@ from tracker.links import LinkError, load_portal_link, redeem_portal_link
 from tracker.models import Patient
 from tracker.portal import bp
 from tracker.portal.forms import PortalOpenForm, PortalRequestForm
+from tracker.reminders.dispatch import send_after_response
 from tracker.services.audit import record_audit
 from tracker.services.checkins import record_checkin
 from tracker.services.notifications import queue_portal_link
@@ -90,23 +91,26 @@ def request_link():
     language_from_query()
     form = PortalRequestForm()
     if form.validate_on_submit():
-        send_portal_links(form.email.data, now_utc())
+        queued = send_portal_links(form.email.data, now_utc())
         # The same answer whether or not the address is known: no account enumeration.
-        return redirect(url_for("portal.link_sent", lang=current_language()), 303)
+        response = redirect(url_for("portal.link_sent", lang=current_language()), 303)
+        return send_after_response(response, queued)
     return render_template("portal/request.html", form=form)
 
 
-def send_portal_links(email: str, now: datetime) -> None:
+def send_portal_links(email: str, now: datetime) -> list[int]:
     """Queue a portal link email to each patient with this address (in any clinic)."""
     address = email.strip().lower()
     patients = db.session.scalars(select(Patient).where(func.lower(Patient.email) == address))
     minutes = current_app.config["PORTAL_LINK_MINUTES"]
+    messages = []
     for patient in patients:
-        queue_portal_link(patient.id, patient.clinic_id, minutes, now)
+        messages.append(queue_portal_link(patient.id, patient.clinic_id, minutes, now))
         record_audit(
             patient.clinic_id, "portal.link_requested", "patient", patient.id, None, "patient"
         )
     db.session.commit()
+    return [message.id for message in messages]
 
 
 @bp.get("/portal/sent")

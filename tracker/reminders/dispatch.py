@@ -4,7 +4,7 @@ import logging
 import random
 import smtplib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, insert, select, update
@@ -53,7 +53,9 @@ class DispatchResult:
         self.errors.extend(other.errors)
 
 
-def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[int]:
+def claim_due(
+    now: datetime, limit: int, lease_seconds: int, only_ids: list[int] | None = None
+) -> list[int]:
     """Mark up to `limit` due rows as ours (status sending, with a lease) and commit."""
     lease_until = now + timedelta(seconds=lease_seconds)
     due = (
@@ -62,6 +64,8 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[int]:
         .order_by(Reminder.next_attempt_at, Reminder.id)
         .limit(limit)
     )
+    if only_ids is not None:
+        due = due.where(Reminder.id.in_(only_ids))
     if db.engine.dialect.name == "postgresql":
         # Two dispatchers never wait on or take each other's rows.
         due = due.with_for_update(skip_locked=True)
@@ -85,12 +89,17 @@ def claim_due(now: datetime, limit: int, lease_seconds: int) -> list[int]:
 
 
 def dispatch_due(
-    now: datetime, limit: int | None = None, rng: random.Random | None = None
+    now: datetime,
+    limit: int | None = None,
+    rng: random.Random | None = None,
+    only_ids: list[int] | None = None,
 ) -> DispatchResult:
-    """Run one pass: claim what is due, render it, send it over one SMTP connection."""
+    """Run one pass: claim what is due (of only_ids, if given), send it over one connection."""
     config = current_app.config
     result = DispatchResult()
-    ids = claim_due(now, limit or config["DISPATCH_BATCH_SIZE"], config["DISPATCH_LEASE_SECONDS"])
+    ids = claim_due(
+        now, limit or config["DISPATCH_BATCH_SIZE"], config["DISPATCH_LEASE_SECONDS"], only_ids
+    )
     result.claimed = len(ids)
     if not ids:
         return result
@@ -201,6 +210,8 @@ def build_message(reminder: Reminder, now: datetime):
         reason = None
         if not patient.email:
             reason = "No email address on file: follow up by phone."
+        elif reminder.window_closes_at is not None and reminder.window_closes_at <= now:
+            reason = "The check-in window closed before it could be sent."
         elif patient.opted_out_at is not None and reminder.kind != "portal_link":
             reason = "The patient opted out of emails."
         if reason:
@@ -277,3 +288,25 @@ def nudge_for(milestone: Reminder, sent_at: datetime) -> dict | None:
         "created_at": sent_at,
         "updated_at": sent_at,
     }
+
+
+def send_after_response(response, reminder_ids: list[int]):
+    """Send messages a person is waiting for once the response has gone out.
+
+    The web process tries at once; if that fails, the rows are the dispatcher's like any other.
+    Sending only after the response keeps the answer's timing the same for known and unknown
+    addresses.
+    """
+    app = current_app._get_current_object()
+
+    def send() -> None:
+        with app.app_context():
+            try:
+                dispatch_due(datetime.now(UTC), only_ids=reminder_ids)
+            except Exception:
+                log.exception("Immediate send failed; the dispatcher will retry")
+                db.session.rollback()
+
+    if reminder_ids:
+        response.call_on_close(send)
+    return response
