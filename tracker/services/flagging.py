@@ -102,16 +102,21 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
         request_confirmation(treatment, evaluation.confirmation_on, now)
     db.session.flush()
     for flag in opened:
-        record_audit(
-            flag.clinic_id,
-            "flag.open",
-            "flag",
-            flag.id,
-            None,
-            "system",
-            {"kind": flag.kind, "patient_id": patient.id},
-        )
+        audit_opened(flag)
     return opened
+
+
+def audit_opened(flag: Flag) -> None:
+    """Log that the system opened a flag (after the flush that gave it an id)."""
+    record_audit(
+        flag.clinic_id,
+        "flag.open",
+        "flag",
+        flag.id,
+        None,
+        "system",
+        {"kind": flag.kind, "patient_id": flag.patient_id},
+    )
 
 
 def booster_recorded(booster: Treatment, actor: Actor, now: datetime) -> None:

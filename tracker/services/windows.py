@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Flag, Reminder
-from tracker.services.audit import record_audit
+from tracker.services.flagging import audit_opened
 
 # A milestone still waiting for its check-in; "skipped" only when we could not email
 # (a milestone skipped because its window had closed before it was planned is not missed).
@@ -48,15 +48,7 @@ def close_windows(now: datetime, limit: int = 500) -> int:
         )
         db.session.add(flag)
         db.session.flush()
-        record_audit(
-            flag.clinic_id,
-            "flag.open",
-            "flag",
-            flag.id,
-            None,
-            "system",
-            {"kind": "missed_milestone", "patient_id": flag.patient_id},
-        )
+        audit_opened(flag)
     # Nudges of a closed window can no longer help.
     for nudge in db.session.scalars(
         select(Reminder).where(
