@@ -50,3 +50,23 @@ def make_flag(patient: Patient, treatment: Treatment | None = None, **values) ->
     db.session.add(flag)
     db.session.commit()
     return flag
+
+
+def add_reminder(
+    patient: Patient, next_attempt_at, status: str = "scheduled", **values
+) -> Reminder:
+    """Insert an outbox row for the patient, claimable from next_attempt_at."""
+    reminder = Reminder(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        kind=values.pop("kind", "milestone"),
+        due_at=values.pop("due_at", next_attempt_at),
+        next_attempt_at=next_attempt_at,
+        status=status,
+        attempts=values.pop("attempts", 0),
+        last_error=values.pop("last_error", ""),
+        **values,
+    )
+    db.session.add(reminder)
+    db.session.commit()
+    return reminder

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from tests import helpers
 from tests.conftest import csrf_token_from, log_in, post_form
 from tests.factories import PatientFactory, UserFactory
 from tests.helpers import row_counts
@@ -50,20 +51,9 @@ def patient(clinic):
 
 def add_reminder(patient, status: str, **values) -> Reminder:
     moment = values.pop("next_attempt_at", NOW - timedelta(hours=1))
-    reminder = Reminder(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        kind=values.pop("kind", "milestone"),
-        due_at=values.pop("due_at", moment),
-        next_attempt_at=moment,
-        status=status,
-        attempts=values.pop("attempts", 5),
-        last_error=values.pop("last_error", ""),
-        **values,
+    return helpers.add_reminder(
+        patient, moment, status, attempts=values.pop("attempts", 5), **values
     )
-    db.session.add(reminder)
-    db.session.commit()
-    return reminder
 
 
 def fresh(reminder: Reminder) -> Reminder:

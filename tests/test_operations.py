@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 
+from tests import helpers
 from tests.conftest import log_in
 from tests.factories import PatientFactory
 from tests.helpers import make_flag
@@ -35,21 +36,7 @@ def patient(clinic):
 
 def add_reminder(patient, *, late_by: timedelta, status: str = "scheduled", **values) -> Reminder:
     """Insert an outbox row whose next attempt was `late_by` before NOW."""
-    moment = NOW - late_by
-    reminder = Reminder(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        kind=values.pop("kind", "milestone"),
-        due_at=values.pop("due_at", moment),
-        next_attempt_at=moment,
-        status=status,
-        attempts=values.pop("attempts", 0),
-        last_error=values.pop("last_error", ""),
-        **values,
-    )
-    db.session.add(reminder)
-    db.session.commit()
-    return reminder
+    return helpers.add_reminder(patient, NOW - late_by, status, **values)
 
 
 def beat(age: timedelta = timedelta(seconds=30), name: str = "scheduler-1") -> None:
