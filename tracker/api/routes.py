@@ -2,7 +2,6 @@
 
 from flask import g, request
 from flask_smorest import Blueprint, abort
-from sqlalchemy import select
 
 from tracker.api.auth import token_required
 from tracker.api.schemas import (
@@ -20,13 +19,14 @@ from tracker.api.schemas import (
     TreatmentWithReminders,
 )
 from tracker.extensions import db
-from tracker.models import Flag, Patient, Reminder
+from tracker.models import Flag, Patient
 from tracker.services.checkins import record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
-from tracker.services.patients import Actor, create_patient
-from tracker.services.scope import MAX_ID, clinic_select, get_for_clinic
+from tracker.services.patients import Actor, create_patient, view_patient
+from tracker.services.reminders import follow_up_reminders
+from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.treatments import record_treatment
-from tracker.services.worklist import KIND_ORDER
+from tracker.services.worklist import KIND_ORDER, active_flags_of
 from tracker.timeutil import now_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tracker API")
@@ -42,31 +42,12 @@ def require_json_body():
             abort(400, message="The request body must be a JSON object.")
 
 
-@bp.before_request
-def reject_impossible_ids():
-    """An id beyond the integer column's range names no row: 404, not a driver overflow."""
-    for value in (request.view_args or {}).values():
-        if isinstance(value, int) and value > MAX_ID:
-            abort(404)
-
-
 def api_actor() -> Actor:
     return Actor(g.api_user, "api")
 
 
 def clinic_id() -> int:
     return g.api_user.clinic_id
-
-
-def patient_reminders(patient_id: int, treatment_id: int | None = None) -> list[Reminder]:
-    query = select(Reminder).where(
-        Reminder.patient_id == patient_id,
-        Reminder.user_id.is_(None),
-        Reminder.kind.in_(("milestone", "nudge", "confirmation")),
-    )
-    if treatment_id is not None:
-        query = query.where(Reminder.treatment_id == treatment_id)
-    return list(db.session.scalars(query.order_by(Reminder.due_at, Reminder.id)))
 
 
 @bp.route("/patients", methods=["POST"])
@@ -85,12 +66,7 @@ def create_patient_endpoint(values):
 @bp.response(200, PatientWithTreatments)
 def get_patient(patient_id: int):
     """A patient with their treatments."""
-    from tracker.services.audit import record_audit
-
-    patient = get_for_clinic(Patient, patient_id, clinic_id())
-    record_audit(patient.clinic_id, "patient.view", "patient", patient.id, g.api_user, "api")
-    db.session.commit()
-    return patient
+    return view_patient(patient_id, clinic_id(), api_actor())
 
 
 @bp.route("/patients/<int:patient_id>/treatments", methods=["POST"])
@@ -104,7 +80,7 @@ def create_treatment(values, patient_id: int):
     baseline = values.pop("baseline", None) or {}
     values.update({f"baseline_{name}": value for name, value in baseline.items()})
     treatment = record_treatment(patient, api_actor(), values)
-    treatment.reminders = patient_reminders(patient.id, treatment.id)
+    treatment.reminders = follow_up_reminders(patient.id, treatment.id)
     return treatment
 
 
@@ -114,7 +90,7 @@ def create_treatment(values, patient_id: int):
 def list_reminders(patient_id: int):
     """The patient's follow-up reminders and their delivery status."""
     patient = get_for_clinic(Patient, patient_id, clinic_id())
-    return {"reminders": patient_reminders(patient.id)}
+    return {"reminders": follow_up_reminders(patient.id)}
 
 
 @bp.route("/patients/<int:patient_id>/checkins", methods=["POST"])
@@ -126,13 +102,7 @@ def create_checkin(values, patient_id: int):
     """Record a check-in (a phone call, an import); flags are evaluated at once."""
     patient = get_for_clinic(Patient, patient_id, clinic_id())
     checkin, _ = record_checkin(patient, api_actor(), values, source="api")
-    checkin.flags = list(
-        db.session.scalars(
-            select(Flag)
-            .where(Flag.patient_id == patient.id, Flag.status.in_(("open", "acknowledged")))
-            .order_by(KIND_ORDER, Flag.opened_at, Flag.id)
-        )
-    )
+    checkin.flags = active_flags_of(patient.id)
     return checkin
 
 

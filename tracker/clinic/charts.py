@@ -11,6 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from tracker.followup.flags import (
+    ACTIVE_STATUSES,
+    STIFFNESS_KINDS,
+    scan_stiffness,
+    treatment_series,
+)
+from tracker.followup.flags import Reading as SeriesReading
+from tracker.followup.schedule import local_date
+
 SCORE_MAX = 10
 # Candidate spacings of the day ticks: a week up to a year.
 DAY_STEPS = (7, 14, 28, 56, 91, 182, 364)
@@ -268,4 +277,49 @@ def patient_chart(
         nadir=nadir_line,
         threshold=threshold_line,
         zero=zero,
+    )
+
+
+def flag_marked_on(flag, timezone: str) -> date:
+    """Return the day a flag points at: its latest evidence, else the day it opened."""
+    evidence = flag.evidence or {}
+    try:
+        if flag.kind in STIFFNESS_KINDS:
+            return date.fromisoformat(evidence["latest"]["recorded_on"])
+        if flag.kind == "missed_milestone":
+            return date.fromisoformat(evidence["window_closes_on"])
+        return date.fromisoformat(evidence["recorded_on"])
+    except (KeyError, TypeError, ValueError):
+        return local_date(flag.opened_at, timezone)
+
+
+def record_chart(patient, treatments, checkins, flags, today: date) -> Chart | None:
+    """Lay out a patient's stiffness and pain around the latest treatment, from loaded rows."""
+    if not treatments:
+        return None
+    clinic = patient.clinic
+    treatments = sorted(treatments, key=lambda t: (t.treated_on, t.id))
+    latest = treatments[-1]
+    readings = [
+        SeriesReading(checkin.id, checkin.recorded_on, checkin.pain, checkin.stiffness)
+        for checkin in checkins
+    ]
+    eligible = [
+        reading
+        for reading in treatment_series(latest.treated_on, None, readings)
+        if (reading.recorded_on - latest.treated_on).days >= clinic.early_days
+    ]
+    return patient_chart(
+        zero=latest.treated_on,
+        today=today,
+        readings=readings,
+        treatments=[ChartTreatment(t.treated_on, t.is_booster) for t in treatments],
+        milestone_weeks=clinic.milestone_weeks,
+        nadir=scan_stiffness(eligible, clinic.rise_points).nadir,
+        rise_points=clinic.rise_points,
+        flags=[
+            ChartFlag(flag_marked_on(flag, patient.timezone), flag.kind, flag.status)
+            for flag in flags
+            if flag.status in ACTIVE_STATUSES
+        ],
     )

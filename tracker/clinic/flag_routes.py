@@ -1,10 +1,7 @@
 """Decisions on flags, check-ins taken by phone, and the charts of the clinician UI."""
 
-from datetime import date
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from tracker.auth.routes import safe_next_url
 from tracker.clinic import bp, charts
@@ -12,15 +9,9 @@ from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
 from tracker.clinic.forms import copy_errors
 from tracker.extensions import db
 from tracker.followup.flags import (
-    ACTIVE_STATUSES,
-    STIFFNESS_KINDS,
-    Reading,
     describe_evidence,
-    scan_stiffness,
-    treatment_series,
 )
-from tracker.followup.schedule import local_date
-from tracker.models import CheckIn, Flag, Patient
+from tracker.models import Flag, Patient
 from tracker.services import flagging
 from tracker.services.checkins import record_checkin
 from tracker.services.patients import Actor
@@ -132,59 +123,3 @@ def worklist_sparkline(row) -> charts.Sparkline | None:
     """Lay out the sparkline of one worklist row's treatment series."""
     treatment = row.flag.treatment
     return charts.sparkline(treatment.treated_on, row.readings) if treatment else None
-
-
-def flag_marked_on(flag: Flag, timezone: str) -> date:
-    """Return the day a flag points at: its latest evidence, else the day it opened."""
-    evidence = flag.evidence or {}
-    try:
-        if flag.kind in STIFFNESS_KINDS:
-            return date.fromisoformat(evidence["latest"]["recorded_on"])
-        if flag.kind == "missed_milestone":
-            return date.fromisoformat(evidence["window_closes_on"])
-        return date.fromisoformat(evidence["recorded_on"])
-    except (KeyError, TypeError, ValueError):
-        return local_date(flag.opened_at, timezone)
-
-
-@bp.app_template_global()
-def patient_chart(patient: Patient) -> charts.Chart | None:
-    """Lay out the patient's stiffness and pain around the latest treatment (two queries)."""
-    if patient.clinic_id != current_user.clinic_id or not patient.treatments:
-        return None
-    clinic = patient.clinic
-    treatments = sorted(patient.treatments, key=lambda t: (t.treated_on, t.id))
-    latest = treatments[-1]
-    readings = [
-        Reading(*row)
-        for row in db.session.execute(
-            select(CheckIn.id, CheckIn.recorded_on, CheckIn.pain, CheckIn.stiffness).where(
-                CheckIn.clinic_id == current_user.clinic_id, CheckIn.patient_id == patient.id
-            )
-        )
-    ]
-    eligible = [
-        reading
-        for reading in treatment_series(latest.treated_on, None, readings)
-        if (reading.recorded_on - latest.treated_on).days >= clinic.early_days
-    ]
-    open_flags = db.session.scalars(
-        select(Flag).where(
-            Flag.clinic_id == current_user.clinic_id,
-            Flag.patient_id == patient.id,
-            Flag.status.in_(tuple(ACTIVE_STATUSES)),
-        )
-    ).all()
-    return charts.patient_chart(
-        zero=latest.treated_on,
-        today=today_in(patient.timezone),
-        readings=readings,
-        treatments=[charts.ChartTreatment(t.treated_on, t.is_booster) for t in treatments],
-        milestone_weeks=clinic.milestone_weeks,
-        nadir=scan_stiffness(eligible, clinic.rise_points).nadir,
-        rise_points=clinic.rise_points,
-        flags=[
-            charts.ChartFlag(flag_marked_on(flag, patient.timezone), flag.kind, flag.status)
-            for flag in open_flags
-        ],
-    )

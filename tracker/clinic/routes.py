@@ -1,18 +1,24 @@
 """The clinician UI: worklist, patients, treatments."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from tracker.clinic import bp
+from tracker.clinic import bp, charts
 from tracker.clinic.forms import TIMEZONES, PatientForm, TreatmentForm, copy_errors
 from tracker.extensions import db
-from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
-from tracker.services.audit import record_audit
-from tracker.services.patients import Actor, create_patient, search_patients, update_patient
+from tracker.models import Patient, Treatment
+from tracker.services.patients import (
+    Actor,
+    create_patient,
+    patient_record,
+    search_patients,
+    update_patient,
+    view_patient,
+)
 from tracker.services.scope import get_for_clinic, requested_page
 from tracker.services.treatments import record_treatment, update_treatment
 from tracker.services.validation import Conflict, InvalidInput
+from tracker.timeutil import today_in
 
 PAGE_SIZE = 50
 
@@ -69,30 +75,12 @@ def new_patient():
 
 @bp.route("/patients/<int:patient_id>")
 def patient(patient_id: int):
-    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
-    record_audit(patient.clinic_id, "patient.view", "patient", patient.id, current_user, "user")
-    db.session.commit()
-    checkins = db.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.patient_id == patient.id)
-        .order_by(CheckIn.recorded_on.desc(), CheckIn.id.desc())
-    ).all()
-    reminders = db.session.scalars(
-        select(Reminder)
-        .where(Reminder.patient_id == patient.id, Reminder.user_id.is_(None))
-        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
-    ).all()
-    flags = db.session.scalars(
-        select(Flag).where(Flag.patient_id == patient.id).order_by(Flag.opened_at.desc())
-    ).all()
-    return render_template(
-        "clinic/patient.html",
-        patient=patient,
-        treatments=sorted(patient.treatments, key=lambda t: (t.treated_on, t.id), reverse=True),
-        checkins=checkins,
-        reminders=reminders,
-        flags=flags,
+    patient = view_patient(patient_id, current_user.clinic_id, acting_user())
+    record = patient_record(patient)
+    chart = charts.record_chart(
+        patient, record.treatments, record.checkins, record.flags, today_in(patient.timezone)
     )
+    return render_template("clinic/patient.html", patient=patient, record=record, chart=chart)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
@@ -157,8 +145,3 @@ def edit_treatment(treatment_id: int):
     return render_template(
         "clinic/treatment_form.html", form=form, patient=patient, treatment=treatment
     )
-
-
-def require_admin() -> None:
-    if not current_user.is_admin:
-        abort(404)

@@ -6,9 +6,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
-from tracker.models import Clinic, Patient, User
+from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment, User
 from tracker.services.audit import record_audit
-from tracker.services.scope import clinic_select
+from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.validation import Checker, Conflict
 from tracker.timeutil import now_utc
 
@@ -125,3 +125,40 @@ def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0)
         )
     query = query.order_by(Patient.name, Patient.id).limit(limit).offset(offset)
     return list(db.session.scalars(query))
+
+
+def view_patient(patient_id: int, clinic_id: int, actor: Actor) -> Patient:
+    """Open one patient of the clinic for a clinician or an integrator; the view is audited."""
+    patient = get_for_clinic(Patient, patient_id, clinic_id)
+    record_audit(patient.clinic_id, "patient.view", "patient", patient.id, actor.user, actor.kind)
+    db.session.commit()
+    return patient
+
+
+@dataclass
+class PatientRecord:
+    """Everything the patient page shows, newest first."""
+
+    treatments: list[Treatment]
+    checkins: list[CheckIn]
+    reminders: list[Reminder]
+    flags: list[Flag]
+
+
+def patient_record(patient: Patient) -> PatientRecord:
+    """Load a patient's treatments, check-ins, emails and flags (four queries)."""
+    checkins = db.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.patient_id == patient.id)
+        .order_by(CheckIn.recorded_on.desc(), CheckIn.id.desc())
+    ).all()
+    reminders = db.session.scalars(
+        select(Reminder)
+        .where(Reminder.patient_id == patient.id, Reminder.user_id.is_(None))
+        .order_by(Reminder.due_at.desc(), Reminder.id.desc())
+    ).all()
+    flags = db.session.scalars(
+        select(Flag).where(Flag.patient_id == patient.id).order_by(Flag.opened_at.desc())
+    ).all()
+    treatments = sorted(patient.treatments, key=lambda t: (t.treated_on, t.id), reverse=True)
+    return PatientRecord(treatments, list(checkins), list(reminders), list(flags))

@@ -229,3 +229,13 @@ def complete_confirmations(treatment: Treatment, recorded_on: date, now: datetim
         .values(status="completed", completed_at=now),
         execution_options={"synchronize_session": False},
     )
+
+
+def follow_up_reminders(patient_id: int, treatment_id: int | None = None) -> list[Reminder]:
+    """The patient's follow-up reminders (of one treatment, if given), in due order."""
+    query = select(Reminder).where(
+        Reminder.patient_id == patient_id, Reminder.kind.in_(FOLLOW_UP_KINDS)
+    )
+    if treatment_id is not None:
+        query = query.where(Reminder.treatment_id == treatment_id)
+    return list(db.session.scalars(query.order_by(Reminder.due_at, Reminder.id)))

@@ -176,3 +176,14 @@ def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> Worklist
         age=flag_age(flag.opened_at, now),
         readings=readings,
     )
+
+
+def active_flags_of(patient_id: int) -> list[Flag]:
+    """The patient's open and acknowledged flags, in worklist order."""
+    return list(
+        db.session.scalars(
+            select(Flag)
+            .where(Flag.patient_id == patient_id, Flag.status.in_(ACTIVE))
+            .order_by(KIND_ORDER, Flag.opened_at, Flag.id)
+        )
+    )
