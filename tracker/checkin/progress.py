@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from tracker.clinic.charts import Scale
 from tracker.extensions import db
 from tracker.models import CheckIn, Treatment
 
@@ -131,14 +132,8 @@ def build_chart(rows: list[ProgressRow], treatment_days: list[tuple[int, bool]])
     first_day = min([rows[0].day, *(day for day, _ in treatment_days if day <= rows[-1].day)])
     last_day = max(rows[-1].day, first_day + 1)
     chart.first_day, chart.last_day = first_day, last_day
-    span_x = chart.plot_right - chart.plot_left
-    span_y = chart.plot_bottom - chart.plot_top
-
-    def x_of(day: int) -> float:
-        return chart.plot_left + (day - first_day) / (last_day - first_day) * span_x
-
-    def y_of(value: int) -> float:
-        return chart.plot_top + (10 - value) / 10 * span_y
+    x_of = Scale(first_day, last_day, chart.plot_left, chart.plot_right)
+    y_of = Scale(0, 10, chart.plot_bottom, chart.plot_top)
 
     chart.stiffness = [
         ChartPoint(x_of(r.day), y_of(r.stiffness), r.stiffness, r.is_baseline) for r in rows

@@ -14,8 +14,12 @@ from tracker.checkin.progress import patient_progress
 from tracker.extensions import csrf, db
 from tracker.links import LinkError, load_checkin_reminder, load_unsubscribe_patient
 from tracker.models import CheckIn, Patient, Reminder
-from tracker.services.audit import record_audit
-from tracker.services.checkins import AlreadyRecorded, lock_patient, record_checkin
+from tracker.services.checkins import (
+    AlreadyRecorded,
+    checkin_received,
+    lock_patient,
+    record_checkin,
+)
 from tracker.services.patients import Actor
 from tracker.services.reminders import opt_out
 from tracker.services.validation import InvalidInput
@@ -39,24 +43,6 @@ def patient_behind_link() -> Patient | None:
 
 
 register_patient_pages(bp, "checkin", patient_behind_link)
-
-
-def checkin_received(reminder: Reminder) -> bool:
-    """Tell whether the patient answered this reminder (or its milestone's other email)."""
-    reminder_ids = select(Reminder.id).where(Reminder.id == reminder.id)
-    if reminder.kind in ("milestone", "nudge") and reminder.milestone_weeks is not None:
-        # The milestone email and its nudge ask the same question.
-        reminder_ids = select(Reminder.id).where(
-            Reminder.treatment_id == reminder.treatment_id,
-            Reminder.milestone_weeks == reminder.milestone_weeks,
-            Reminder.kind.in_(("milestone", "nudge")),
-        )
-    found = db.session.scalar(
-        select(CheckIn.id)
-        .where(CheckIn.patient_id == reminder.patient_id, CheckIn.reminder_id.in_(reminder_ids))
-        .limit(1)
-    )
-    return found is not None
 
 
 def render_form(reminder: Reminder, token: str, form: CheckinForm):
@@ -162,19 +148,8 @@ def unsubscribe_confirm(token: str):
 def unsubscribe(token: str):
     patient = load_unsubscribe_patient(token)
     use_patient_language(patient)
-    if patient.opted_out_at is None:
-        one_click = request.form.get("List-Unsubscribe") == "One-Click"
-        opt_out(patient, now_utc())
-        record_audit(
-            patient.clinic_id,
-            "patient.opt_out",
-            "patient",
-            patient.id,
-            None,
-            "patient",
-            {"via": "one_click" if one_click else "unsubscribe_page"},
-        )
-        db.session.commit()
+    one_click = request.form.get("List-Unsubscribe") == "One-Click"
+    opt_out(patient, now_utc(), via="one_click" if one_click else "unsubscribe_page")
     return render_template(
         "checkin/unsubscribe.html", clinic=patient.clinic, done=True, action=None
     )

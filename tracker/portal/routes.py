@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from tracker.checkin.forms import CheckinForm
 from tracker.checkin.pages import (
@@ -25,7 +24,7 @@ from tracker.portal.forms import PortalOpenForm, PortalRequestForm
 from tracker.reminders.dispatch import send_after_response
 from tracker.services.audit import record_audit
 from tracker.services.checkins import record_checkin
-from tracker.services.notifications import queue_portal_link
+from tracker.services.notifications import request_portal_links
 from tracker.services.patients import Actor
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc
@@ -91,26 +90,12 @@ def request_link():
     language_from_query()
     form = PortalRequestForm()
     if form.validate_on_submit():
-        queued = send_portal_links(form.email.data, now_utc())
+        minutes = current_app.config["PORTAL_LINK_MINUTES"]
+        queued = request_portal_links(form.email.data, minutes, now_utc())
         # The same answer whether or not the address is known: no account enumeration.
         response = redirect(url_for("portal.link_sent", lang=current_language()), 303)
         return send_after_response(response, queued)
     return render_template("portal/request.html", form=form)
-
-
-def send_portal_links(email: str, now: datetime) -> list[int]:
-    """Queue a portal link email to each patient with this address (in any clinic)."""
-    address = email.strip().lower()
-    patients = db.session.scalars(select(Patient).where(func.lower(Patient.email) == address))
-    minutes = current_app.config["PORTAL_LINK_MINUTES"]
-    messages = []
-    for patient in patients:
-        messages.append(queue_portal_link(patient.id, patient.clinic_id, minutes, now))
-        record_audit(
-            patient.clinic_id, "portal.link_requested", "patient", patient.id, None, "patient"
-        )
-    db.session.commit()
-    return [message.id for message in messages]
 
 
 @bp.get("/portal/sent")

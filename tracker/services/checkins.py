@@ -117,3 +117,21 @@ def record_checkin(
     )
     db.session.commit()
     return checkin, opened
+
+
+def checkin_received(reminder: Reminder) -> bool:
+    """Tell whether the patient answered this reminder (or its milestone's other email)."""
+    reminder_ids = select(Reminder.id).where(Reminder.id == reminder.id)
+    if reminder.kind in ("milestone", "nudge") and reminder.milestone_weeks is not None:
+        # The milestone email and its nudge ask the same question.
+        reminder_ids = select(Reminder.id).where(
+            Reminder.treatment_id == reminder.treatment_id,
+            Reminder.milestone_weeks == reminder.milestone_weeks,
+            Reminder.kind.in_(("milestone", "nudge")),
+        )
+    found = db.session.scalar(
+        select(CheckIn.id)
+        .where(CheckIn.patient_id == reminder.patient_id, CheckIn.reminder_id.in_(reminder_ids))
+        .limit(1)
+    )
+    return found is not None

@@ -2,10 +2,11 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import Flag, PortalLink, Reminder, User
+from tracker.models import Flag, Patient, PortalLink, Reminder, User
+from tracker.services.audit import record_audit
 
 
 def clinicians_of(clinic_id: int) -> list[User]:
@@ -59,3 +60,17 @@ def queue_portal_link(patient_id: int, clinic_id: int, minutes: int, now: dateti
     )
     db.session.add(message)
     return message
+
+
+def request_portal_links(email: str, minutes: int, now: datetime) -> list[int]:
+    """Queue a portal link to each patient with this address (in any clinic); return the rows."""
+    address = email.strip().lower()
+    patients = db.session.scalars(select(Patient).where(func.lower(Patient.email) == address))
+    messages = []
+    for patient in patients:
+        messages.append(queue_portal_link(patient.id, patient.clinic_id, minutes, now))
+        record_audit(
+            patient.clinic_id, "portal.link_requested", "patient", patient.id, None, "patient"
+        )
+    db.session.commit()
+    return [message.id for message in messages]

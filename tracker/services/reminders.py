@@ -145,11 +145,18 @@ def cancel_pending(
     return result.rowcount
 
 
-def opt_out(patient: Patient, now: datetime) -> None:
-    """Stop every email to the patient (in the caller's transaction)."""
-    if patient.opted_out_at is None:
-        patient.opted_out_at = now
+def opt_out(patient: Patient, now: datetime, via: str = "unsubscribe_page") -> None:
+    """Stop every email to the patient, audited, and commit (a second opt-out changes nothing)."""
+    from tracker.services.audit import record_audit
+
+    if patient.opted_out_at is not None:
+        return
+    patient.opted_out_at = now
     cancel_pending(patient_id=patient.id, reason="The patient opted out of emails.")
+    record_audit(
+        patient.clinic_id, "patient.opt_out", "patient", patient.id, None, "patient", {"via": via}
+    )
+    db.session.commit()
 
 
 def complete_milestone(treatment: Treatment, recorded_on: date, now: datetime) -> Reminder | None:
