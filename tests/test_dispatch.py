@@ -357,3 +357,16 @@ def test_reminder_whose_window_closed_is_not_sent_late(smtp_server, clinic):
     db.session.refresh(reminder)
     assert result.skipped == 1 and smtp_server.messages == []
     assert reminder.status == "skipped" and "window closed" in reminder.last_error
+
+
+def test_milestone_sent_again_keeps_its_one_nudge(smtp_server, treated_patient):
+    dispatch_due(NOW)
+    reminder = milestone(treated_patient)
+    reminder.status, reminder.next_attempt_at = "retry", NOW  # as an admin's retry does
+    db.session.commit()
+
+    assert dispatch_due(NOW + timedelta(minutes=1)).sent == 1
+
+    assert len(smtp_server.to("hanako@example.org")) == 2
+    nudges = db.session.scalars(select(Reminder).where(Reminder.kind == "nudge")).all()
+    assert len(nudges) == 1

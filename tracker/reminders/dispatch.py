@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
@@ -182,6 +184,8 @@ class SendLog:
     def __init__(self) -> None:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgresql = self.connection.dialect.name == "postgresql"
+        dialect_insert = postgresql_insert if self.postgresql else sqlite_insert
+        self.insert_nudge = dialect_insert(OUTBOX).on_conflict_do_nothing()
         if self.postgresql:
             self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
 
@@ -189,7 +193,9 @@ class SendLog:
         if message.nudge is not None:
             # The nudge first: after a crash between the two, the milestone is sent again
             # (the one repeat we accept) and finds its nudge planned already.
-            self.connection.execute(insert(OUTBOX), message.nudge)
+            # A milestone sent again (after a crash, or retried) keeps its first nudge:
+            # the unique (treatment, kind, milestone_weeks) decides, without a query first.
+            self.connection.execute(self.insert_nudge, message.nudge)
         self.connection.execute(
             RECORD_SENT, {"reminder_id": reminder_id, "now": now, "message_id": message.msgId}
         )
@@ -261,14 +267,7 @@ def nudge_for(milestone: Reminder, sent_at: datetime) -> dict | None:
     patient = milestone.patient
     settings = schedule_settings(patient.clinic)
     due_at = nudge_due_at(sent_at, milestone.window_closes_at, patient.timezone, settings, sent_at)
-    exists = db.session.scalar(
-        select(Reminder.id).where(
-            Reminder.treatment_id == milestone.treatment_id,
-            Reminder.kind == "nudge",
-            Reminder.milestone_weeks == milestone.milestone_weeks,
-        )
-    )
-    if due_at is None or exists is not None:
+    if due_at is None:
         return None
     return {
         "clinic_id": milestone.clinic_id,
