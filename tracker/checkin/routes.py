@@ -16,11 +16,9 @@ from tracker.links import LinkError, load_checkin_reminder, load_unsubscribe_pat
 from tracker.models import CheckIn, Patient, Reminder
 from tracker.services.checkins import (
     AlreadyRecorded,
+    answer_reminder,
     checkin_received,
-    lock_patient,
-    record_checkin,
 )
-from tracker.services.patients import Actor
 from tracker.services.reminders import opt_out
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc
@@ -79,23 +77,13 @@ def submit(token: str):
     now = now_utc()
     reminder = load_checkin_reminder(token, now)
     use_patient_language(reminder.patient)
-    # Hold the patient's row (PostgreSQL) so that two taps at once cannot both pass the check.
-    patient = lock_patient(reminder.patient_id)
     if checkin_received(reminder):
         # A second tap or a resent form: the first answer stands.
-        db.session.rollback()
         return redirect(url_for("checkin.show", token=token), 303)
     form = CheckinForm()
     if form.validate():
         try:
-            checkin, _ = record_checkin(
-                patient,
-                Actor(None, "patient"),
-                form.values(),
-                source="email_link",
-                reminder=reminder,
-                now=now,
-            )
+            checkin = answer_reminder(reminder, form.values(), now)
         except AlreadyRecorded:
             return redirect(url_for("checkin.show", token=token), 303)
         except InvalidInput as error:

@@ -135,3 +135,17 @@ def checkin_received(reminder: Reminder) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+def answer_reminder(reminder: Reminder, values: dict, now: datetime) -> CheckIn:
+    """Record the patient's answer to an emailed reminder, once: a second answer is refused."""
+    # Hold the patient's row (PostgreSQL) so that two answers at once cannot both pass the
+    # check; on SQLite the unique reminder_id of a check-in refuses the second.
+    patient = lock_patient(reminder.patient_id)
+    if checkin_received(reminder):
+        db.session.rollback()
+        raise AlreadyRecorded("This check-in was received already.")
+    checkin, _ = record_checkin(
+        patient, Actor(None, "patient"), values, source="email_link", reminder=reminder, now=now
+    )
+    return checkin
