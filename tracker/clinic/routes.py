@@ -37,7 +37,7 @@ def require_login():
 def worklist():
     from tracker.services.worklist import worklist_page
 
-    page = worklist_page(current_user.clinic_id, request.args)
+    page = worklist_page(current_user.clinic_id, request.args, user_id=current_user.id)
     return render_template("clinic/worklist.html", page=page)
 
 

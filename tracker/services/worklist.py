@@ -61,25 +61,17 @@ def flag_age(opened_at: datetime, now: datetime) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def viewer_id() -> int | None:
-    """Return the signed-in clinician's id, for the "mine" filter."""
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if has_request_context() and current_user.is_authenticated:
-        return current_user.id
-    return None
-
-
 def worklist_page(
     clinic_id: int, args, user_id: int | None = None, now: datetime | None = None
 ) -> WorklistPage:
-    """Load one page of the clinic's open and acknowledged flags, with their series."""
+    """Load one page of the clinic's open and acknowledged flags, with their series.
+
+    user_id is the viewer, for the "mine" filter (no viewer owns nothing).
+    """
     now = now or now_utc()
     kind = args.get("kind") if args.get("kind") in KINDS else None
     owner = args.get("owner") if args.get("owner") in OWNER_FILTERS else ""
     page_number = requested_page(args)
-    user_id = user_id if user_id is not None else viewer_id()
 
     conditions = [Flag.clinic_id == clinic_id, Flag.status.in_(ACTIVE)]
     if owner == "mine":
