@@ -1,6 +1,7 @@
 """Database engine settings and helpers for both backends."""
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 
@@ -32,3 +33,8 @@ def unicode_lower(value):
 def is_postgresql(engine: Engine) -> bool:
     """Tell whether the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
+
+
+def dialect_insert(engine: Engine, entity):
+    """An INSERT with ON CONFLICT clauses, in the dialect of the engine (both speak them)."""
+    return (postgresql if is_postgresql(engine) else sqlite).insert(entity)

@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
+from tracker.database import dialect_insert, is_postgresql
 from tracker.extensions import db
 from tracker.followup.delivery import is_permanent_failure, next_attempt_at
 from tracker.followup.schedule import nudge_due_at
@@ -68,7 +67,7 @@ def claim_due(
     )
     if only_ids is not None:
         due = due.where(Reminder.id.in_(only_ids))
-    if db.engine.dialect.name == "postgresql":
+    if is_postgresql(db.engine):
         # Two dispatchers never wait on or take each other's rows.
         due = due.with_for_update(skip_locked=True)
     statement = (
@@ -183,9 +182,8 @@ class SendLog:
 
     def __init__(self) -> None:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        self.postgresql = self.connection.dialect.name == "postgresql"
-        dialect_insert = postgresql_insert if self.postgresql else sqlite_insert
-        self.insert_nudge = dialect_insert(OUTBOX).on_conflict_do_nothing()
+        self.postgresql = is_postgresql(db.engine)
+        self.insert_nudge = dialect_insert(db.engine, OUTBOX).on_conflict_do_nothing()
         if self.postgresql:
             self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
 

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
+from tracker.database import dialect_insert
 from tracker.extensions import db
 from tracker.models import Flag, Reminder, SchedulerHeartbeat, User
 from tracker.models.flag import KINDS as FLAG_KINDS
@@ -43,9 +43,7 @@ class OverdueReminders:
 
 def record_heartbeat(name: str, now: datetime) -> None:
     """Record that the scheduler called `name` is alive (one row per name) and commit."""
-    dialect = db.engine.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(SchedulerHeartbeat).values(name=name, beat_at=now)
+    statement = dialect_insert(db.engine, SchedulerHeartbeat).values(name=name, beat_at=now)
     statement = statement.on_conflict_do_update(
         index_elements=[SchedulerHeartbeat.name], set_={"beat_at": statement.excluded.beat_at}
     )
