@@ -4,7 +4,6 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, request
-from flask_login import current_user
 
 from config import Config, ProductionConfig, config_for_environment
 
@@ -98,11 +97,7 @@ def register_error_handlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from tracker.templating import register_filters
 
-    register_filters(app)
-
-    @app.context_processor
-    def inject_user():
-        return {"current_user": current_user}
+    register_filters(app)  # Flask-Login already gives templates current_user
 
 
 def register_cli(app: Flask) -> None:
