@@ -222,9 +222,15 @@ def test_retry_of_a_sent_reminder_changes_nothing(as_admin, frozen_clock, patien
     reminder = add_reminder(patient, "sent", attempts=1)
     token = csrf_token_from(as_admin.get("/admin/outbox"))
 
-    as_admin.post(f"/admin/outbox/{reminder.id}/retry", data={"csrf_token": token})
+    response = as_admin.post(
+        f"/admin/outbox/{reminder.id}/retry", data={"csrf_token": token}, follow_redirects=True
+    )
 
-    assert fresh(reminder).status == "sent"
+    assert "not waiting for a retry any more" in response.get_data(as_text=True)
+    assert (fresh(reminder).status, fresh(reminder).attempts) == ("sent", 1)
+    assert (
+        db.session.scalar(select(AuditEvent).where(AuditEvent.action == "reminder.retry")) is None
+    )
 
 
 def test_retry_of_another_clinics_reminder_is_not_found(as_admin, frozen_clock, other_clinic):
@@ -360,4 +366,5 @@ def test_settings_change_only_the_admins_own_clinic(as_admin, clinic, other_clin
 
     post_form(as_admin, "/admin/settings", GOOD_SETTINGS)
 
+    assert settings_of(clinic.id)["timezone"] == "Europe/Berlin"  # the form was saved
     assert settings_of(other_clinic.id) == before

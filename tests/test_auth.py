@@ -240,7 +240,8 @@ def test_account_limit_ignores_the_case_of_the_email(client, clinician):
 
 def test_account_limit_does_not_lock_other_accounts(client, clinician, admin):
     for attempt in range(6):
-        log_in(client, clinician.email, f"wrong password {attempt}")
+        locked = log_in(client, clinician.email, f"wrong password {attempt}")
+    assert locked.status_code == 429
 
     response = log_in(client, admin.email)
 
@@ -272,12 +273,13 @@ def test_twenty_first_attempt_from_one_ip_is_rate_limited(client, clinician):
 def test_ip_limit_does_not_lock_another_ip(app, clinician):
     attacker = isolated_client(app)
     for attempt in range(21):
-        login_post(
+        locked = login_post(
             attacker,
             f"guess{attempt}@example.org",
             "wrong password",
             remote_addr="203.0.113.9",
         )
+    assert locked.status_code == 429
 
     colleague = isolated_client(app)
     response = login_post(

@@ -334,11 +334,8 @@ def test_page_of_something_that_does_not_exist_answers_404(logged_in, records, u
 
 
 @pytest.mark.parametrize("url", ["/patients/2147483648", "/patients/99999999999999999999/edit"])
-def test_page_of_an_id_beyond_the_databases_integer_range_answers_404(
-    logged_in, backend, request, url
-):
+def test_page_of_an_id_beyond_the_databases_integer_range_answers_404(logged_in, url):
     # SQLite's integers reach 2**63 - 1, PostgreSQL's integer column 2**31 - 1.
-
     assert logged_in.get(url).status_code == 404
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import csrf_token_from
-from tests.helpers import count, isolated_client, row_counts
+from tests.helpers import add_reminder, count, isolated_client, row_counts
 from tracker.extensions import db
 from tracker.links import (
     LinkExpired,
@@ -156,16 +156,9 @@ def test_link_expires_when_the_window_closes(web, followed):
 
 def test_reminder_without_window_lives_14_days_after_it_is_due(app, followed):
     patient, milestone = followed
-    confirmation = Reminder(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        treatment_id=milestone.treatment_id,
-        kind="confirmation",
-        due_at=now_utc(),
-        next_attempt_at=now_utc(),
+    confirmation = add_reminder(
+        patient, now_utc(), kind="confirmation", treatment_id=milestone.treatment_id
     )
-    db.session.add(confirmation)
-    db.session.commit()
     token = checkin_token(confirmation)
     assert load_checkin_reminder(token, now_utc() + timedelta(days=13)) == confirmation
     with pytest.raises(LinkExpired):
@@ -174,15 +167,7 @@ def test_reminder_without_window_lives_14_days_after_it_is_due(app, followed):
 
 def test_only_check_in_reminders_have_check_in_links(app, followed):
     patient, _ = followed
-    message = Reminder(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        kind="portal_link",
-        due_at=now_utc(),
-        next_attempt_at=now_utc(),
-    )
-    db.session.add(message)
-    db.session.commit()
+    message = add_reminder(patient, now_utc(), kind="portal_link")
     with pytest.raises(LinkInvalid):
         load_checkin_reminder(checkin_token(message))
 
@@ -244,18 +229,14 @@ def test_reopening_the_link_after_checking_in_says_received(app, web, followed):
 
 def test_the_nudge_link_says_received_after_the_milestone_was_answered(web, followed):
     patient, milestone = followed
-    nudge = Reminder(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        treatment_id=milestone.treatment_id,
+    nudge = add_reminder(
+        patient,
+        now_utc(),
         kind="nudge",
+        treatment_id=milestone.treatment_id,
         milestone_weeks=2,
-        due_at=now_utc(),
-        next_attempt_at=now_utc(),
         window_closes_at=milestone.window_closes_at,
     )
-    db.session.add(nudge)
-    db.session.commit()
     send_checkin(web, checkin_url(milestone))
     assert "Already received" in web.get(path_of(checkin_url(nudge))).get_data(as_text=True)
 

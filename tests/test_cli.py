@@ -3,11 +3,11 @@
 import hashlib
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import ApiClient, log_in
-from tests.helpers import isolated_client
+from tests.helpers import count, isolated_client
 from tracker.extensions import db
 from tracker.models import ApiToken, Clinic, User
 
@@ -25,10 +25,6 @@ def cli(app, runner):
         return result
 
     return invoke
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def user_named(email: str) -> User | None:
@@ -86,15 +82,15 @@ def test_create_clinic_with_a_bad_name_fails(cli, name):
 # create-user
 
 
-def test_create_user_reads_the_password_from_stdin_without_prompting(cli, clinic):
-    result = cli(
-        "create-user",
-        "nurse@example.org",
-        "--clinic",
-        clinic.name,
-        "--password-stdin",
-        input=PASSWORD + "\n",
+def create_user(cli, email: str, clinic_name: str, *options: str, stdin: str = PASSWORD + "\n"):
+    """Run create-user with the password on standard input, as a provisioning script does."""
+    return cli(
+        "create-user", email, "--clinic", clinic_name, *options, "--password-stdin", input=stdin
     )
+
+
+def test_create_user_reads_the_password_from_stdin_without_prompting(cli, clinic):
+    result = create_user(cli, "nurse@example.org", clinic.name)
 
     assert result.exit_code == 0, result.output
     assert "Password" not in result.output
@@ -110,14 +106,7 @@ def test_create_user_reads_the_password_from_stdin_without_prompting(cli, clinic
 
 
 def test_created_user_can_sign_in(cli, app, clinic):
-    cli(
-        "create-user",
-        "nurse@example.org",
-        "--clinic",
-        clinic.name,
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
+    assert create_user(cli, "nurse@example.org", clinic.name).exit_code == 0
 
     browser = isolated_client(app)
     response = log_in(browser, "nurse@example.org", PASSWORD)
@@ -127,30 +116,14 @@ def test_created_user_can_sign_in(cli, app, clinic):
 
 
 def test_create_user_keeps_spaces_in_the_password(cli, clinic):
-    cli(
-        "create-user",
-        "nurse@example.org",
-        "--clinic",
-        clinic.name,
-        "--password-stdin",
-        input="  spaces around it  \r\n",
-    )
+    create_user(cli, "nurse@example.org", clinic.name, stdin="  spaces around it  \r\n")
 
     assert user_named("nurse@example.org").check_password("  spaces around it  ")
 
 
 def test_create_user_as_admin(cli, clinic):
-    result = cli(
-        "create-user",
-        "boss@example.org",
-        "--clinic",
-        clinic.name,
-        "--role",
-        "admin",
-        "--name",
-        "Dr Boss",
-        "--password-stdin",
-        input=PASSWORD + "\n",
+    result = create_user(
+        cli, "boss@example.org", clinic.name, "--role", "admin", "--name", "Dr Boss"
     )
 
     assert result.exit_code == 0, result.output
@@ -158,80 +131,33 @@ def test_create_user_as_admin(cli, clinic):
     assert (user.role, user.name, user.is_admin) == ("admin", "Dr Boss", True)
 
 
-def test_create_user_with_an_unknown_role_fails(cli, clinic):
-    result = cli(
-        "create-user",
-        "boss@example.org",
-        "--clinic",
-        clinic.name,
-        "--role",
-        "superuser",
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-
-    assert result.exit_code != 0
-    assert count(User) == 0
-
-
 @pytest.mark.parametrize("password", ["", "short", "elevenchars"])
 def test_create_user_refuses_a_short_password(cli, clinic, password):
-    result = cli(
-        "create-user",
-        "nurse@example.org",
-        "--clinic",
-        clinic.name,
-        "--password-stdin",
-        input=password + "\n",
-    )
+    result = create_user(cli, "nurse@example.org", clinic.name, stdin=password + "\n")
 
     assert result.exit_code == 1
     assert "at least 12 characters" in result.stderr
     assert count(User) == 0
 
 
-def test_create_user_in_an_unknown_clinic_fails(cli, clinic):
-    result = cli(
-        "create-user",
-        "nurse@example.org",
-        "--clinic",
-        "No Such Clinic",
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
+@pytest.mark.parametrize(
+    ("email", "clinic_name", "options", "exit_code", "message"),
+    [
+        ("boss@example.org", "Tokyo Knee Clinic", ("--role", "superuser"), 2, "superuser"),
+        ("nurse@example.org", "No Such Clinic", (), 1, "No clinic named"),
+        ("DOCTOR@example.org", "Tokyo Knee Clinic", (), 1, "already exists"),
+        ("not-an-email", "Tokyo Knee Clinic", (), 1, "email"),
+    ],
+    ids=["unknown-role", "unknown-clinic", "taken-email", "bad-email"],
+)
+def test_create_user_with_a_bad_value_fails_and_writes_nothing(
+    cli, clinician, email, clinic_name, options, exit_code, message
+):
+    result = create_user(cli, email, clinic_name, *options)
 
-    assert result.exit_code == 1
-    assert "No clinic named" in result.stderr
-    assert count(User) == 0
-
-
-def test_create_user_with_a_taken_email_fails(cli, clinician):
-    result = cli(
-        "create-user",
-        "DOCTOR@example.org",
-        "--clinic",
-        clinician.clinic.name,
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-
-    assert result.exit_code == 1
-    assert "already exists" in result.stderr
-    assert count(User) == 1
-
-
-def test_create_user_with_a_bad_email_fails(cli, clinic):
-    result = cli(
-        "create-user",
-        "not-an-email",
-        "--clinic",
-        clinic.name,
-        "--password-stdin",
-        input=PASSWORD + "\n",
-    )
-
-    assert result.exit_code == 1
-    assert count(User) == 0
+    assert result.exit_code == exit_code, result.output
+    assert message in result.stderr
+    assert count(User) == 1  # only the clinician who was there before
 
 
 def test_create_user_without_password_stdin_prompts_twice(cli, clinic):

@@ -21,9 +21,6 @@ from tracker.extensions import db
 
 MODEL_TABLES = {table.name for table in db.metadata.sorted_tables}
 
-# migrations/env.py (Flask-Migrate's template) still calls db.get_engine(), deprecated in
-# Flask-SQLAlchemy 3.1; reported to the lead. Remove this once env.py uses db.engine.
-
 
 @pytest.fixture(autouse=True)
 def keep_loggers_enabled():

@@ -8,12 +8,14 @@ import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
 
+from config import TestConfig
 from tests import helpers
-from tests.conftest import log_in
+from tests.conftest import POSTGRES_URL, log_in, postgres_url
 from tests.factories import PatientFactory
 from tests.helpers import make_flag
+from tracker import create_app
 from tracker.extensions import db
 from tracker.models import Reminder, SchedulerHeartbeat
 from tracker.services import operations
@@ -169,17 +171,30 @@ def test_healthz_is_degraded_when_reminders_are_overdue_and_names_no_patient(
         assert personal not in text
 
 
-def test_healthz_answers_503_when_the_database_fails(client, monkeypatch):
-    def broken(*args, **kwargs):
-        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+@pytest.fixture
+def app_without_database(backend, tmp_path):
+    """An app of the same backend whose database cannot be reached: every query fails."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'no-such-directory' / 'tracker.db'}"
+    else:
+        url = (
+            make_url(postgres_url(POSTGRES_URL))
+            .set(database="tracker_no_such_database")
+            .render_as_string(hide_password=False)
+        )
+    broken = create_app(type("BrokenConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url}))
+    yield broken
+    with broken.app_context():
+        db.engine.dispose()
 
-    monkeypatch.setattr(operations, "heartbeat_age_seconds", broken)
 
-    response = client.get("/healthz")
+def test_healthz_answers_503_when_the_database_fails(app_without_database):
+    response = app_without_database.test_client().get("/healthz")
 
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "error"}
-    assert "connection refused" not in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "no-such-directory" not in page and "tracker_no_such_database" not in page
 
 
 def test_healthz_needs_no_login(client, frozen_clock):

@@ -4,8 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.browser.conftest import screenshot
-from tests.conftest import DEFAULT_PASSWORD
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -13,11 +12,7 @@ pytestmark = pytest.mark.browser
 def test_clinician_records_patient_and_treatment_with_baseline(
     page, live_server, clinician, backend
 ):
-    page.goto(f"{live_server}/login")
-    page.fill("#email", clinician.email)
-    page.fill("#password", DEFAULT_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, clinician.email)
     assert page.locator("h1").inner_text().startswith("Worklist")
 
     page.click("text=New patient")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, sign_in
 from tracker.demo import DEMO_PASSWORD, seed_demo
 
 pytestmark = pytest.mark.browser
@@ -11,11 +11,7 @@ ORDER = ["adverse event", "relapse", "booster window", "non responder", "missed 
 
 def test_worklist_in_order_chart_renders_and_resolved_flag_leaves(page, live_server, app, backend):
     seed_demo()
-    page.goto(f"{live_server}/login")
-    page.fill("#email", "clinician@demo.clinic")
-    page.fill("#password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
+    sign_in(page, live_server, "clinician@demo.clinic", DEMO_PASSWORD)
 
     kinds = page.locator("main table tbody td:first-child .badge").all_inner_texts()
     assert kinds, "the demo worklist is empty"
