@@ -17,14 +17,18 @@ def env_flag(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def database_url() -> str:
-    """Return DATABASE_URL, normalised so PostgreSQL uses psycopg 3."""
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.db'}")
+def psycopg_url(url: str) -> str:
+    """Normalise a PostgreSQL URL so SQLAlchemy uses psycopg 3; other URLs pass unchanged."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def database_url() -> str:
+    """Return DATABASE_URL (SQLite in instance/ by default), PostgreSQL through psycopg 3."""
+    return psycopg_url(os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'tracker.db'}"))
 
 
 class Config:

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select, update  # noqa: E402
 
 from config import TestConfig  # noqa: E402
+from tests.scratch_databases import create_database, drop_database  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import Clinic, Patient, Reminder  # noqa: E402
@@ -184,14 +185,6 @@ def bench_claim(app) -> None:
         )
 
 
-def postgres_database(server_url: str):
-    from tests.conftest import create_postgres_database, drop_postgres_database
-
-    os.environ.setdefault("TEST_DATABASE_URL", server_url)
-    url = create_postgres_database("tracker_bench")
-    return url, drop_postgres_database
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL"))
@@ -205,7 +198,7 @@ def main() -> None:
             bench_claim(app)
         if args.pg_url:
             print("PostgreSQL")
-            url, drop = postgres_database(args.pg_url)
+            url = create_database(args.pg_url, "tracker_bench")
             try:
                 app = make_app(url, port)
                 bench_dispatch(app, port)
@@ -213,7 +206,7 @@ def main() -> None:
                 with app.app_context():
                     db.engine.dispose()
             finally:
-                drop(url)
+                drop_database(args.pg_url, url)
         else:
             print("PostgreSQL: skipped (set TEST_DATABASE_URL or --pg-url)")
     finally:

@@ -18,7 +18,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -26,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
+from tests.scratch_databases import create_database, drop_database  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.cli import issue_token  # noqa: E402
 from tracker.extensions import db  # noqa: E402
@@ -51,27 +50,6 @@ TABLES = {
     "flag": Flag.__table__,
 }
 FLAG_KINDS = ("booster_window", "booster_window", "relapse", "non_responder", "missed_milestone")
-
-
-def postgres_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1] if "://" in url else url
-
-
-def create_postgres_database(server_url: str) -> str:
-    server = make_url(postgres_url(server_url))
-    name = f"bench_worklist_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres_database(server_url: str, url: str) -> None:
-    engine = create_engine(make_url(postgres_url(server_url)), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def rise_evidence(treated_on: date, nadir: int, latest: int) -> dict:
@@ -331,11 +309,11 @@ def main() -> int:
         if not options.pg_url:
             print("PostgreSQL skipped: give --pg-url or TEST_DATABASE_URL.")
         else:
-            url = create_postgres_database(options.pg_url)
+            url = create_database(options.pg_url, "bench_worklist")
             try:
                 results += run_backend("postgresql", url)
             finally:
-                drop_postgres_database(options.pg_url, url)
+                drop_database(options.pg_url, url)
     print_results(results)
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0

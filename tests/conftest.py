@@ -3,15 +3,14 @@
 import os
 import re
 import smtplib
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-from config import TestConfig
+from config import TestConfig, psycopg_url
 from tests import factories
 from tests.helpers import IsolatedClient
+from tests.scratch_databases import create_database, drop_database
 from tests.smtp import smtp_server  # noqa: F401  (a fixture for every test module)
 from tracker import create_app
 from tracker.extensions import db, limiter
@@ -44,28 +43,16 @@ def backends() -> list[str]:
 
 
 def postgres_url(url: str) -> str:
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
+    return psycopg_url(url)
 
 
 def create_postgres_database(prefix: str) -> str:
     """Create an empty PostgreSQL database beside TEST_DATABASE_URL's; return its URL."""
-    server_url = make_url(postgres_url(POSTGRES_URL))
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server_url.set(database=name).render_as_string(hide_password=False)
+    return create_database(POSTGRES_URL, prefix)
 
 
 def drop_postgres_database(url: str) -> None:
-    name = make_url(url).database
-    engine = create_engine(make_url(postgres_url(POSTGRES_URL)), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    drop_database(POSTGRES_URL, url)
 
 
 @pytest.fixture(scope="session", params=backends())
