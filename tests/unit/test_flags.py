@@ -508,6 +508,23 @@ def test_describe_missed_milestone():
     )
 
 
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [
+        ("send_failed", "the email could not be delivered"),
+        ("no_email", "no email address on file"),
+        ("opted_out", "the patient opted out of emails"),
+        ("window_closed_unsent", "the email was not sent before the window closed"),
+        ("unanswered", "the email was sent and not answered"),
+    ],
+)
+def test_describe_missed_milestone_says_what_became_of_its_email(outcome, words):
+    evidence = {"milestone_weeks": 8, "window_closes_on": "2026-03-21", "outcome": outcome}
+    assert describe_evidence("missed_milestone", evidence) == (
+        f"No check-in for the 8-week milestone (window closed 2026-03-21): {words}"
+    )
+
+
 def test_describe_falls_back_to_the_kind_for_unreadable_evidence():
     assert describe_evidence("booster_window", {}) == "Booster window"
 

@@ -18,6 +18,14 @@ ADVERSE_EVENT = "adverse_event"
 MISSED_MILESTONE = "missed_milestone"
 
 STIFFNESS_KINDS = frozenset({BOOSTER_WINDOW, RELAPSE})
+# What became of a missed milestone's email, as the outbox recorded it.
+MISSED_EMAIL_OUTCOMES = {
+    "no_email": "no email address on file",
+    "opted_out": "the patient opted out of emails",
+    "window_closed_unsent": "the email was not sent before the window closed",
+    "send_failed": "the email could not be delivered",
+    "unanswered": "the email was sent and not answered",
+}
 # Acknowledged is a clinician taking ownership, not a decision: it still counts as active
 # and may be updated or escalated. Only resolved flags are frozen.
 ACTIVE_STATUSES = frozenset({"open", "acknowledged"})
@@ -322,10 +330,12 @@ def describe_evidence(kind: str, evidence: dict) -> str:
             details = evidence.get("details")
             return f"{text}: {details}" if details else text
         if kind == MISSED_MILESTONE:
-            return (
+            text = (
                 f"No check-in for the {evidence['milestone_weeks']}-week milestone"
                 f" (window closed {evidence['window_closes_on']})"
             )
+            outcome = MISSED_EMAIL_OUTCOMES.get(evidence.get("outcome"))
+            return f"{text}: {outcome}" if outcome else text
     except (KeyError, TypeError, AttributeError):
         pass  # old or hand-edited evidence must not take the whole worklist down
     return kind.replace("_", " ").capitalize()
