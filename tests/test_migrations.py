@@ -143,3 +143,94 @@ def test_upgrade_after_downgrade_rebuilds_the_schema(migration_app):
 
     assert table_names() == MODEL_TABLES
     assert current_revision() == head_revision(migration_app)
+
+
+def test_upgrade_records_the_outcome_existing_rows_show_and_downgrade_keeps_skips_skipped(
+    migration_app,
+):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, select
+
+    from tracker.models import Clinic, Flag, Patient, Reminder
+
+    flask_migrate.upgrade(revision="0002")
+    created = datetime(2026, 2, 1, tzinfo=UTC)
+    closes = created + timedelta(days=28)
+    rows = {
+        "planned_after_window": {"status": "skipped", "created_at": closes + timedelta(days=1)},
+        "no_email": {
+            "status": "skipped",
+            "last_error": "No email address on file: follow up by phone.",
+        },
+        "failed": {"status": "failed", "attempts": 1, "last_error": "550 no such user"},
+        "unanswered": {"status": "missed", "attempts": 1, "sent_at": created},
+        "missed_failed": {"status": "missed", "attempts": 3, "last_error": "421 later"},
+        "never_sent": {"status": "missed"},
+        "opted_out": {"status": "missed", "last_error": "The patient opted out of emails."},
+        "sent": {"status": "sent", "attempts": 1, "sent_at": created},
+    }
+    with db.engine.begin() as connection:
+        connection.execute(insert(Clinic.__table__).values(id=1, name="Clinic"))
+        connection.execute(
+            insert(Patient.__table__).values(
+                id=1, clinic_id=1, external_id="P-1", name="Hanako", timezone="UTC"
+            )
+        )
+        for reminder_id, values in enumerate(rows.values(), start=1):
+            connection.execute(
+                insert(Reminder.__table__).values(
+                    **{
+                        "id": reminder_id,
+                        "clinic_id": 1,
+                        "patient_id": 1,
+                        "kind": "milestone",
+                        "due_at": created,
+                        "next_attempt_at": created,
+                        "window_closes_at": closes,
+                        "created_at": created,
+                        **values,
+                    }
+                )
+            )
+        connection.execute(
+            insert(Flag.__table__).values(
+                clinic_id=1,
+                patient_id=1,
+                reminder_id=list(rows).index("missed_failed") + 1,
+                kind="missed_milestone",
+                evidence={"milestone_weeks": 2, "reminder_status": "skipped"},
+            )
+        )
+
+    flask_migrate.upgrade()
+
+    with db.engine.connect() as connection:
+        outcomes = dict(connection.execute(select(Reminder.id, Reminder.outcome)).all())
+        evidence = connection.execute(select(Flag.evidence)).scalar_one()
+    assert [outcomes[number] for number in range(1, len(rows) + 1)] == [
+        "planned_after_window",
+        "no_email",
+        "send_failed",
+        "unanswered",
+        "send_failed",
+        "window_closed_unsent",
+        "opted_out",
+        None,
+    ]
+    assert evidence == {"milestone_weeks": 2, "outcome": "send_failed"}
+
+    # Planned after its window by the new code: the old code must still see it as such.
+    with db.engine.begin() as connection:
+        connection.execute(
+            Reminder.__table__.update()
+            .where(Reminder.id == 1)
+            .values(created_at=created, outcome="planned_after_window")
+        )
+    flask_migrate.downgrade(revision="0002")
+
+    with db.engine.connect() as connection:
+        created_at = connection.execute(
+            select(Reminder.__table__.c.created_at).where(Reminder.__table__.c.id == 1)
+        ).scalar_one()
+    assert created_at == closes

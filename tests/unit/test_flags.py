@@ -9,6 +9,7 @@ from tracker.followup.flags import (
     FlagChange,
     Reading,
     Thresholds,
+    adverse_event_changes,
     choose_baseline,
     describe_evidence,
     evaluate_treatment,
@@ -386,6 +387,21 @@ def test_adverse_event_is_never_flagged_twice(status):
     assert evaluate(series, existing=existing) == NOTHING
 
 
+def test_adverse_event_before_any_treatment_opens_a_flag_without_days_since_treatment():
+    reading = ci(-5, 4, pain=7, adverse=True, details="Fever")
+
+    (change,) = adverse_event_changes(None, [reading, ci(-4, 4)], existing=())
+
+    assert (change.action, change.kind, change.checkin_id) == ("open", "adverse_event", 95)
+    assert change.evidence["days_since_treatment"] is None
+    assert change.evidence["details"] == "Fever"
+    assert adverse_event_changes(None, [reading], [flag_from(change)]) == []
+
+
+def test_adverse_event_before_the_treatment_is_not_part_of_its_series():
+    assert evaluate([ci(-5, 4, adverse=True)]) == NOTHING
+
+
 # --- ordering and the series -----------------------------------------------------------------
 
 
@@ -478,10 +494,34 @@ def test_describe_adverse_event():
     assert describe_evidence("adverse_event", evidence) == "Adverse event reported on 2026-02-01"
 
 
+def test_describe_adverse_event_before_any_treatment():
+    evidence = {"recorded_on": "2026-02-01", "days_since_treatment": None, "details": "Rash"}
+    assert describe_evidence("adverse_event", evidence) == (
+        "Adverse event reported on 2026-02-01, before any treatment: Rash"
+    )
+
+
 def test_describe_missed_milestone():
     evidence = {"milestone_weeks": 8, "window_closes_on": "2026-03-21"}
     assert describe_evidence("missed_milestone", evidence) == (
         "No check-in for the 8-week milestone (window closed 2026-03-21)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcome", "words"),
+    [
+        ("send_failed", "the email could not be delivered"),
+        ("no_email", "no email address on file"),
+        ("opted_out", "the patient opted out of emails"),
+        ("window_closed_unsent", "the email was not sent before the window closed"),
+        ("unanswered", "the email was sent and not answered"),
+    ],
+)
+def test_describe_missed_milestone_says_what_became_of_its_email(outcome, words):
+    evidence = {"milestone_weeks": 8, "window_closes_on": "2026-03-21", "outcome": outcome}
+    assert describe_evidence("missed_milestone", evidence) == (
+        f"No check-in for the 8-week milestone (window closed 2026-03-21): {words}"
     )
 
 

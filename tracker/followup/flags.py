@@ -18,6 +18,14 @@ ADVERSE_EVENT = "adverse_event"
 MISSED_MILESTONE = "missed_milestone"
 
 STIFFNESS_KINDS = frozenset({BOOSTER_WINDOW, RELAPSE})
+# What became of a missed milestone's email, as the outbox recorded it.
+MISSED_EMAIL_OUTCOMES = {
+    "no_email": "no email address on file",
+    "opted_out": "the patient opted out of emails",
+    "window_closed_unsent": "the email was not sent before the window closed",
+    "send_failed": "the email could not be delivered",
+    "unanswered": "the email was sent and not answered",
+}
 # Acknowledged is a clinician taking ownership, not a decision: it still counts as active
 # and may be updated or escalated. Only resolved flags are frozen.
 ACTIVE_STATUSES = frozenset({"open", "acknowledged"})
@@ -250,18 +258,20 @@ def _non_responder_change(
     return None
 
 
-def _adverse_event_changes(
-    treated_on: date, series: list[Reading], existing: Sequence[ExistingFlag]
+def adverse_event_changes(
+    treated_on: date | None, readings: Sequence[Reading], existing: Sequence[ExistingFlag]
 ) -> list[FlagChange]:
+    """Open an adverse_event flag for each reported event not flagged yet, treated or not."""
     done = {f.evidence.get("checkin_id") for f in existing if f.kind == ADVERSE_EVENT}
     changes = []
-    for reading in series:
+    for reading in _in_order(readings):
         if not reading.adverse_event or reading.checkin_id in done:
             continue
         evidence = {
             "checkin_id": reading.checkin_id,
             "recorded_on": reading.recorded_on.isoformat(),
-            "days_since_treatment": _day(reading, treated_on),
+            # None: no treatment on or before that day, and a safety signal is never dropped.
+            "days_since_treatment": None if treated_on is None else _day(reading, treated_on),
             "pain": reading.pain,
             "stiffness": reading.stiffness,
         }
@@ -283,7 +293,7 @@ def evaluate_treatment(
     readings = [r for r in _in_order(series) if r.recorded_on >= treated_on]
     # The first weeks' post-injection flare is expected, so it never counts for stiffness.
     eligible = [r for r in readings if _day(r, treated_on) >= thresholds.early_days]
-    changes = _adverse_event_changes(treated_on, readings, existing)
+    changes = adverse_event_changes(treated_on, readings, existing)
     rise, confirmation_on = _rise_outcome(
         treated_on, baseline, eligible, thresholds, existing, confirmation_pending
     )
@@ -315,13 +325,17 @@ def describe_evidence(kind: str, evidence: dict) -> str:
             )
         if kind == ADVERSE_EVENT:
             text = f"Adverse event reported on {evidence['recorded_on']}"
+            if "days_since_treatment" in evidence and evidence["days_since_treatment"] is None:
+                text += ", before any treatment"
             details = evidence.get("details")
             return f"{text}: {details}" if details else text
         if kind == MISSED_MILESTONE:
-            return (
+            text = (
                 f"No check-in for the {evidence['milestone_weeks']}-week milestone"
                 f" (window closed {evidence['window_closes_on']})"
             )
+            outcome = MISSED_EMAIL_OUTCOMES.get(evidence.get("outcome"))
+            return f"{text}: {outcome}" if outcome else text
     except (KeyError, TypeError, AttributeError):
         pass  # old or hand-edited evidence must not take the whole worklist down
     return kind.replace("_", " ").capitalize()

@@ -23,6 +23,18 @@ STATUSES = (
     "missed",
 )
 PENDING = ("scheduled", "retry")
+# What became of a row that did not simply go out (or, for a milestone, was not answered),
+# recorded when it happened: the missed-milestone flag quotes it.
+PLANNED_AFTER_WINDOW = "planned_after_window"  # its window had closed already: never missed
+OUTCOMES = (
+    PLANNED_AFTER_WINDOW,
+    "no_email",
+    "opted_out",
+    "account_inactive",  # a clinician message whose recipient is inactive
+    "window_closed_unsent",  # the window closed before it was sent
+    "send_failed",
+    "unanswered",  # sent, and the window closed without a check-in
+)
 
 
 class Reminder(db.Model):
@@ -54,6 +66,7 @@ class Reminder(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str | None] = mapped_column(String(24))  # one of OUTCOMES
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[str | None] = mapped_column(String(255))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

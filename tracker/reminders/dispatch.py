@@ -33,6 +33,7 @@ RECORD_SENT = (
         message_id=bindparam("message_id"),
         lease_until=None,
         last_error="",
+        outcome=None,
     )
 )
 PATIENT_KINDS = ("milestone", "nudge", "confirmation", "portal_link")
@@ -141,6 +142,7 @@ def prepare(ids: list[int], now: datetime, result: DispatchResult) -> list[tuple
         except Exception as error:  # noqa: BLE001 - a broken template must not stop the batch
             log.exception("Could not build the message of reminder %s", reminder.id)
             reminder.status = "failed"
+            reminder.outcome = "send_failed"
             reminder.lease_until = None
             reminder.last_error = f"Could not build the message: {error}"[:500]
             result.failed += 1
@@ -211,15 +213,17 @@ def build_message(reminder: Reminder, now: datetime):
     clinic = reminder.patient.clinic if reminder.patient else None
     if reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
-        reason = None
+        outcome = reason = None
         if not patient.email:
-            reason = "No email address on file: follow up by phone."
+            outcome, reason = "no_email", "No email address on file: follow up by phone."
         elif reminder.window_closes_at is not None and reminder.window_closes_at <= now:
+            outcome = "window_closed_unsent"
             reason = "The check-in window closed before it could be sent."
         elif patient.opted_out_at is not None and reminder.kind != "portal_link":
-            reason = "The patient opted out of emails."
+            outcome, reason = "opted_out", "The patient opted out of emails."
         if reason:
             reminder.status = "skipped"
+            reminder.outcome = outcome
             reminder.last_error = reason
             reminder.lease_until = None
             return None
@@ -231,6 +235,7 @@ def build_message(reminder: Reminder, now: datetime):
         user = db.session.get(User, reminder.user_id)
         if user is None or not user.active:
             reminder.status = "skipped"
+            reminder.outcome = "account_inactive"
             reminder.last_error = "The clinician's account is inactive."
             return None
         builder = {
@@ -252,6 +257,7 @@ def record_failure(reminder_id: int, error: BaseException, now: datetime, result
     reminder.lease_until = None
     if retry_at is None:
         reminder.status = "failed"
+        reminder.outcome = "send_failed"
         result.failed += 1
     else:
         reminder.status = "retry"

@@ -72,7 +72,11 @@ def record_checkin(
     now: datetime | None = None,
 ) -> tuple[CheckIn, list[Flag]]:
     """Record a check-in, complete its milestone and evaluate flags, all in one transaction."""
-    from tracker.services.flagging import evaluate_patient_treatment, resolve_missed_milestones
+    from tracker.services.flagging import (
+        evaluate_patient_treatment,
+        evaluate_untreated_checkin,
+        resolve_missed_milestones,
+    )
     from tracker.services.notifications import alert_adverse_event
     from tracker.services.reminders import complete_confirmations, complete_milestone
 
@@ -97,15 +101,16 @@ def record_checkin(
         # Only the unique reminder_id can collide: this link was answered a moment ago.
         db.session.rollback()
         raise AlreadyRecorded("This check-in was received already.") from error
-    opened: list[Flag] = []
     if treatment is not None:
         complete_milestone(treatment, checkin.recorded_on, now)
         complete_confirmations(treatment, checkin.recorded_on, now)
         resolve_missed_milestones(treatment, actor, now)
         opened = evaluate_patient_treatment(treatment, now)
-        for flag in opened:
-            if flag.kind == "adverse_event":
-                alert_adverse_event(flag, now)
+    else:
+        opened = evaluate_untreated_checkin(checkin, now)
+    for flag in opened:
+        if flag.kind == "adverse_event":
+            alert_adverse_event(flag, now)
     record_audit(
         patient.clinic_id,
         "checkin.create",

@@ -2,20 +2,23 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from tracker.extensions import db
 from tracker.followup.flags import (
     ACTIVE_STATUSES,
+    ADVERSE_EVENT,
     STIFFNESS_KINDS,
     ExistingFlag,
+    FlagChange,
     Reading,
     Thresholds,
+    adverse_event_changes,
     choose_baseline,
     evaluate_treatment,
     treatment_series,
 )
-from tracker.models import CheckIn, Clinic, Flag, Treatment
+from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
 from tracker.services.validation import Checker
@@ -65,7 +68,15 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
     baseline = choose_baseline(
         treatment.baseline_pain, treatment.baseline_stiffness, treatment.treated_on, readings
     )
-    flags = db.session.scalars(select(Flag).where(Flag.treatment_id == treatment.id)).all()
+    flags = db.session.scalars(
+        select(Flag).where(
+            or_(
+                Flag.treatment_id == treatment.id,
+                # A report flagged before a backdated treatment covered it is flagged already.
+                and_(Flag.patient_id == patient.id, Flag.kind == ADVERSE_EVENT),
+            )
+        )
+    ).all()
     existing = [ExistingFlag(f.id, f.kind, f.status, f.evidence or {}) for f in flags]
     evaluation = evaluate_treatment(
         treatment.treated_on,
@@ -79,18 +90,7 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
     opened = []
     for change in evaluation.changes:
         if change.action == "open":
-            flag = Flag(
-                clinic_id=treatment.clinic_id,
-                patient_id=patient.id,
-                treatment_id=treatment.id,
-                checkin_id=change.checkin_id,
-                kind=change.kind,
-                status="open",
-                evidence=change.evidence,
-                opened_at=now,
-            )
-            db.session.add(flag)
-            opened.append(flag)
+            opened.append(open_flag(patient, treatment, change, now))
         else:
             flag = by_id[change.flag_id]
             if change.action == "escalate":
@@ -104,6 +104,35 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
     for flag in opened:
         audit_opened(flag)
     return opened
+
+
+def evaluate_untreated_checkin(checkin: CheckIn, now: datetime) -> list[Flag]:
+    """Flag an adverse event reported before any treatment; return the new flags."""
+    patient = checkin.patient
+    changes = adverse_event_changes(None, [reading_of(checkin)], [])
+    opened = [open_flag(patient, None, change, now) for change in changes]
+    db.session.flush()
+    for flag in opened:
+        audit_opened(flag)
+    return opened
+
+
+def open_flag(
+    patient: Patient, treatment: Treatment | None, change: FlagChange, now: datetime
+) -> Flag:
+    """Add the flag a change opens (in the caller's transaction)."""
+    flag = Flag(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        treatment_id=treatment.id if treatment is not None else None,
+        checkin_id=change.checkin_id,
+        kind=change.kind,
+        status="open",
+        evidence=change.evidence,
+        opened_at=now,
+    )
+    db.session.add(flag)
+    return flag
 
 
 def audit_opened(flag: Flag) -> None:

@@ -201,6 +201,7 @@ def retry_reminder(reminder: Reminder, actor: User, now: datetime) -> Reminder:
             attempts=0,
             lease_until=None,
             last_error=last_error[:LAST_ERROR_LIMIT],
+            outcome=None,
             updated_at=now,
         ),
         execution_options={"synchronize_session": False},

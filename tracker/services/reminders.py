@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from tracker.extensions import db
 from tracker.followup.schedule import (
     PENDING_STATUSES,
+    SKIPPED,
     ScheduleSettings,
     confirmation_due_at,
     milestone_for_checkin,
@@ -14,6 +15,7 @@ from tracker.followup.schedule import (
     replan_milestones,
 )
 from tracker.models import Clinic, Patient, Reminder, Treatment
+from tracker.models.reminder import PLANNED_AFTER_WINDOW
 
 PENDING = tuple(sorted(PENDING_STATUSES))
 # Reminders about the patient's follow-up (not clinician messages or portal links).
@@ -56,6 +58,7 @@ def schedule_treatment(treatment: Treatment, now: datetime) -> list[Reminder]:
             window_closes_on=plan.window_closes_on,
             window_closes_at=plan.window_closes_at,
             status=plan.status,
+            outcome=outcome_of(plan.status),
             created_at=now,
         )
         if patient.opted_out_at is not None and plan.status != "skipped":
@@ -67,15 +70,16 @@ def schedule_treatment(treatment: Treatment, now: datetime) -> list[Reminder]:
     return reminders
 
 
+def outcome_of(planned_status: str) -> str | None:
+    """A milestone planned as skipped had its window closed already: it can never be missed."""
+    return PLANNED_AFTER_WINDOW if planned_status == SKIPPED else None
+
+
 def reschedulable(reminder: Reminder) -> bool:
-    """Tell whether a milestone may still move: pending, or skipped only for want of an address."""
+    """Tell whether a milestone may still move: pending, or skipped when it was due to go out."""
     if reminder.status in PENDING:
         return True
-    return (
-        reminder.status == "skipped"
-        and reminder.window_closes_at is not None
-        and reminder.window_closes_at > reminder.created_at
-    )
+    return reminder.status == "skipped" and reminder.outcome != PLANNED_AFTER_WINDOW
 
 
 def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
@@ -108,8 +112,7 @@ def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
         reminder.status = plan.status if patient.opted_out_at is None else "cancelled"
         reminder.attempts = 0
         reminder.last_error = ""
-        # A skip decided now (window closed) must not later count as missed.
-        reminder.created_at = now if plan.status == "skipped" else reminder.created_at
+        reminder.outcome = outcome_of(plan.status)
     # Nudges and confirmations were timed from the old dates; drop them.
     cancel_pending(
         treatment_id=treatment.id,

@@ -6,11 +6,20 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Flag, Reminder
+from tracker.models.reminder import PLANNED_AFTER_WINDOW
 from tracker.services.flagging import audit_opened
 
 # A milestone still waiting for its check-in; "skipped" only when we could not email
 # (a milestone skipped because its window had closed before it was planned is not missed).
 OPEN_MILESTONE = ("scheduled", "retry", "sent", "failed", "skipped")
+# What became of the email of a milestone the dispatcher left without an outcome: the last
+# attempt of a row in retry failed too, and a scheduled row never went out.
+OUTCOME_AT_CLOSE = {
+    "sent": "unanswered",
+    "retry": "send_failed",
+    "failed": "send_failed",
+    "scheduled": "window_closed_unsent",
+}
 
 
 def close_windows(now: datetime, limit: int = 500) -> int:
@@ -21,13 +30,14 @@ def close_windows(now: datetime, limit: int = 500) -> int:
             Reminder.kind == "milestone",
             Reminder.status.in_(OPEN_MILESTONE),
             Reminder.window_closes_at <= now,
-            Reminder.window_closes_at > Reminder.created_at,
+            Reminder.outcome.is_distinct_from(PLANNED_AFTER_WINDOW),
         )
         .order_by(Reminder.window_closes_at, Reminder.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
     for milestone in milestones:
+        milestone.outcome = milestone.outcome or OUTCOME_AT_CLOSE.get(milestone.status)
         milestone.status = "missed"
         flag = Flag(
             clinic_id=milestone.clinic_id,
@@ -43,7 +53,7 @@ def close_windows(now: datetime, limit: int = 500) -> int:
                 "window_closes_on": milestone.window_closes_on.isoformat()
                 if milestone.window_closes_on
                 else None,
-                "reminder_status": "skipped" if milestone.last_error else "sent",
+                "outcome": milestone.outcome,
             },
         )
         db.session.add(flag)
