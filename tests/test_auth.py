@@ -167,6 +167,134 @@ def test_logout_with_csrf_token_signs_out(logged_in):
     assert not is_signed_in(logged_in)
 
 
+def sign_in_remembered(client, email: str, password: str = DEFAULT_PASSWORD):
+    token = csrf_token_from(client.get("/login"))
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "remember": "y", "csrf_token": token},
+    )
+
+
+def sign_out(client):
+    token = csrf_token_from(client.get("/"))
+    return client.post("/logout", data={"csrf_token": token})
+
+
+def replay(app, name: str, value: str):
+    """A new browser holding only one cookie copied from another (as a thief would)."""
+    thief = isolated_client(app)
+    thief.set_cookie(name, value)
+    return thief
+
+
+def assert_sent_to_sign_in(client):
+    response = client.get("/patients")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_session_cookie_captured_before_logout_no_longer_works(app, client, clinician):
+    log_in(client, clinician.email)
+    captured = client.get_cookie("session").value
+    assert replay(app, "session", captured).get("/patients").status_code == 200
+
+    sign_out(client)
+
+    assert_sent_to_sign_in(replay(app, "session", captured))
+
+
+def test_remember_cookie_captured_before_logout_no_longer_works(app, client, clinician):
+    sign_in_remembered(client, clinician.email)
+    captured = client.get_cookie("remember_token").value
+    assert replay(app, "remember_token", captured).get("/patients").status_code == 200
+
+    sign_out(client)
+
+    assert_sent_to_sign_in(replay(app, "remember_token", captured))
+
+
+def test_logout_ends_the_sessions_on_other_devices_too(app, clinician):
+    phone, desk = isolated_client(app), isolated_client(app)
+    log_in(phone, clinician.email)
+    sign_in_remembered(desk, clinician.email)
+
+    sign_out(phone)
+
+    assert_sent_to_sign_in(desk)
+
+
+def test_signing_in_again_after_logout_works(client, clinician):
+    log_in(client, clinician.email)
+    sign_out(client)
+
+    assert log_in(client, clinician.email).status_code == 302
+    assert is_signed_in(client)
+
+
+def test_password_change_ends_every_open_session(app, clinician):
+    browser, remembered = isolated_client(app), isolated_client(app)
+    log_in(browser, clinician.email)
+    sign_in_remembered(remembered, clinician.email)
+    remember_cookie = remembered.get_cookie("remember_token").value
+
+    result = app.test_cli_runner().invoke(
+        args=["set-password", clinician.email, "--password-stdin"],
+        input="a brand new passphrase\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert_sent_to_sign_in(browser)
+    assert_sent_to_sign_in(remembered)
+    assert_sent_to_sign_in(replay(app, "remember_token", remember_cookie))
+    assert log_in(isolated_client(app), clinician.email).status_code == 200
+    assert (
+        log_in(isolated_client(app), clinician.email, "a brand new passphrase").status_code == 302
+    )
+
+
+def test_set_password_rotates_the_session_token(clinician):
+    before = clinician.session_token
+
+    clinician.set_password("another long passphrase")
+
+    assert clinician.session_token != before
+    assert clinician.get_id() == clinician.session_token
+
+
+def test_session_cookie_does_not_carry_the_user_id(client, clinician):
+    """Flask-Login keeps get_id() in the session: the random token, never the guessable row id."""
+    log_in(client, clinician.email)
+
+    with client.session_transaction() as session:
+        assert session["_user_id"] == clinician.session_token
+        assert session["_user_id"] != str(clinician.id)
+
+
+@pytest.mark.parametrize("password", ["", "short", "elevenchars"])
+def test_set_password_refuses_a_short_password_and_keeps_the_session(
+    app, client, clinician, password
+):
+    log_in(client, clinician.email)
+
+    result = app.test_cli_runner().invoke(
+        args=["set-password", clinician.email, "--password-stdin"], input=password + "\n"
+    )
+
+    assert result.exit_code == 1
+    assert "at least 12 characters" in result.stderr
+    assert is_signed_in(client)
+
+
+def test_set_password_for_an_unknown_user_fails(app, clinician):
+    result = app.test_cli_runner().invoke(
+        args=["set-password", "nobody@example.org", "--password-stdin"],
+        input="a brand new passphrase\n",
+    )
+
+    assert result.exit_code == 1
+    assert "No user with the email nobody@example.org" in result.stderr
+
+
 # CSRF
 
 

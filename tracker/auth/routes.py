@@ -13,12 +13,14 @@ from tracker.auth import bp
 from tracker.auth.forms import LoginForm
 from tracker.extensions import db, limiter, login_manager
 from tracker.models import User
+from tracker.services.accounts import end_sessions
 from tracker.timeutil import now_utc
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_token: str) -> User | None:
+    """Find the active user whose current session token the cookie carries."""
+    user = db.session.scalar(select(User).where(User.session_token == session_token))
     return user if user is not None and user.active else None
 
 
@@ -72,6 +74,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Rotate the token first: a copy of this session or remember-me cookie must not outlive it.
+    end_sessions(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
