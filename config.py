@@ -55,7 +55,9 @@ class Config:
     DEV_MAILBOX_ENABLED = True
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # The 429 page sets Retry-After itself; X-RateLimit-Remaining would tell a guesser how many
+    # tries an account has left.
+    RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20 per 10 minutes")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get(
         "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per 10 minutes"

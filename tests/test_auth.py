@@ -357,6 +357,69 @@ def test_rate_limited_account_stays_locked_even_with_the_right_password(client, 
     assert not is_signed_in(client)
 
 
+def test_six_successful_sign_ins_in_a_row_all_succeed(client, clinician):
+    """A clinician signing in and out through the day is not an attack: only failures count."""
+    for attempt in range(6):
+        response = log_in(client, clinician.email)
+        assert response.status_code == 302, f"sign-in {attempt + 1}"
+        sign_out(client)
+
+
+def test_many_colleagues_signing_in_from_one_address_are_not_limited(client, clinic):
+    """A clinic's staff share one address behind its router; their sign-ins are not guesses."""
+    for number in range(21):
+        user = factories.UserFactory(clinic=clinic, email=f"staff{number}@example.org")
+        response = log_in(client, user.email)
+        assert response.status_code == 302, f"colleague {number + 1}"
+        sign_out(client)
+
+
+def test_only_failures_count_towards_the_account_limit(client, clinician):
+    for attempt in range(4):
+        log_in(client, clinician.email, f"wrong password {attempt}")
+    for _ in range(3):
+        assert log_in(client, clinician.email).status_code == 302
+        sign_out(client)
+    assert log_in(client, clinician.email, "wrong password 5").status_code == 200
+
+    assert log_in(client, clinician.email).status_code == 429
+
+
+def test_locked_out_page_says_how_long_to_wait(client, clinician):
+    with time_machine.travel(now_utc(), tick=False) as traveller:
+        for attempt in range(5):
+            log_in(client, clinician.email, f"wrong password {attempt}")
+        traveller.shift(timedelta(minutes=3))
+
+        response = log_in(client, clinician.email)
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "420"
+    assert "Please wait 7 minutes and try again." in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_locked_out_page_says_how_long_to_wait_in_japanese(client, clinician):
+    japanese = {"Accept-Language": "ja"}
+    with time_machine.travel(now_utc(), tick=False) as traveller:
+        for attempt in range(5):
+            log_in(client, clinician.email, f"wrong password {attempt}")
+        traveller.shift(timedelta(minutes=9, seconds=30))
+
+        token = csrf_token_from(client.get("/login"))
+        response = client.post(
+            "/login",
+            data={"email": clinician.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+            headers=japanese,
+        )
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "30"
+    page = response.get_data(as_text=True)
+    assert "1分ほど待ってから、もう一度お試しください。" in page
+    assert 'lang="ja"' in page
+
+
 def test_account_limit_ignores_the_case_of_the_email(client, clinician):
     for attempt, email in enumerate(
         ["doctor@example.org", "Doctor@example.org", "DOCTOR@EXAMPLE.ORG"] * 2
