@@ -55,6 +55,8 @@ class Config:
     DEV_MAILBOX_ENABLED = True
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # memory:// keeps one counter per process: only safe when a single web worker runs.
+    RATELIMIT_SINGLE_WORKER = env_flag("RATELIMIT_SINGLE_WORKER", False)
     # The 429 page sets Retry-After itself; X-RateLimit-Remaining would tell a guesser how many
     # tries an account has left.
     RATELIMIT_HEADERS_ENABLED = False
@@ -129,6 +131,12 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Production runs on PostgreSQL: set DATABASE_URL "
                 "(or ALLOW_SQLITE_IN_PRODUCTION=1 for a single-machine trial)."
+            )
+        if cls.RATELIMIT_STORAGE_URI.startswith("memory:") and not cls.RATELIMIT_SINGLE_WORKER:
+            raise RuntimeError(
+                "Login limits kept in memory:// count per web worker, so several workers let "
+                "several times the limit through: set RATELIMIT_STORAGE_URI=redis://host:6379/0 "
+                "(or RATELIMIT_SINGLE_WORKER=1 if exactly one web worker process runs)."
             )
 
 

@@ -18,6 +18,7 @@ from tracker.timeutil import now_utc
 FAILED_LOGIN_MESSAGE = "That email and password do not match an active account."
 GOOD_SECRET = "x" * 40
 POSTGRES_URI = "postgresql+psycopg://tracker@db.internal/tracker"
+REDIS_URI = "redis://127.0.0.1:6379/0"
 
 
 def is_signed_in(client) -> bool:
@@ -572,7 +573,11 @@ def test_remember_me_cookie_is_http_only_and_same_site_lax(client, clinician):
 
 
 def production_config(**attributes) -> type[ProductionConfig]:
-    values = {"SECRET_KEY": GOOD_SECRET, "SQLALCHEMY_DATABASE_URI": POSTGRES_URI}
+    values = {
+        "SECRET_KEY": GOOD_SECRET,
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URI,
+        "RATELIMIT_STORAGE_URI": REDIS_URI,
+    }
     values.update(attributes)
     return type("TrialProductionConfig", (ProductionConfig,), values)
 
@@ -613,6 +618,25 @@ def test_production_allows_sqlite_only_when_asked_explicitly():
 
 def test_production_accepts_a_long_secret_key_and_postgresql():
     production_config().check()
+
+
+@pytest.mark.parametrize("uri", ["memory://", "memory:///"])
+def test_production_refuses_per_worker_rate_limit_storage(uri):
+    config = production_config(RATELIMIT_STORAGE_URI=uri)
+
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI=redis://"):
+        config.check()
+
+
+def test_production_app_factory_refuses_per_worker_rate_limit_storage():
+    with pytest.raises(RuntimeError, match="RATELIMIT_SINGLE_WORKER"):
+        create_app(production_config(RATELIMIT_STORAGE_URI="memory://"))
+
+
+def test_production_allows_memory_rate_limits_only_for_a_declared_single_worker():
+    config = production_config(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_SINGLE_WORKER=True)
+
+    config.check()
 
 
 def test_production_cookies_are_secure_by_default():
