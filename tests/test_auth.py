@@ -9,7 +9,7 @@ import time_machine
 from config import DEVELOPMENT_SECRET_KEY, ProductionConfig
 from tests import factories
 from tests.conftest import CSRF_PATTERN, DEFAULT_PASSWORD, csrf_token_from, log_in
-from tests.helpers import count, isolated_client
+from tests.helpers import IsolatedClient, count, isolated_client
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient, User
@@ -577,6 +577,7 @@ def production_config(**attributes) -> type[ProductionConfig]:
         "SECRET_KEY": GOOD_SECRET,
         "SQLALCHEMY_DATABASE_URI": POSTGRES_URI,
         "RATELIMIT_STORAGE_URI": REDIS_URI,
+        "METRICS_TOKEN": "a-long-random-scrape-token",
     }
     values.update(attributes)
     return type("TrialProductionConfig", (ProductionConfig,), values)
@@ -637,6 +638,48 @@ def test_production_allows_memory_rate_limits_only_for_a_declared_single_worker(
     config = production_config(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_SINGLE_WORKER=True)
 
     config.check()
+
+
+def test_production_refuses_open_metrics():
+    config = production_config(METRICS_TOKEN=None, METRICS_ALLOWED_IPS=())
+
+    with pytest.raises(RuntimeError, match="METRICS_TOKEN or METRICS_ALLOWED_IPS"):
+        config.check()
+
+
+def test_production_app_factory_refuses_open_metrics():
+    with pytest.raises(RuntimeError, match="METRICS_TOKEN"):
+        create_app(production_config(METRICS_TOKEN=""))
+
+
+def test_production_accepts_a_metrics_allow_list_without_a_token():
+    production_config(METRICS_TOKEN=None, METRICS_ALLOWED_IPS=("10.0.0.5", "10.1.0.0/16")).check()
+
+
+def test_production_refuses_a_malformed_metrics_allow_list():
+    config = production_config(METRICS_TOKEN=None, METRICS_ALLOWED_IPS=("10.0.0.300",))
+
+    with pytest.raises(RuntimeError, match="METRICS_ALLOWED_IPS"):
+        config.check()
+
+
+def test_production_metrics_answer_only_with_the_token(monkeypatch):
+    config = production_config(
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        ALLOW_SQLITE_IN_PRODUCTION=True,
+        # The limiter is one object per process: keep it off the shared Redis.
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_SINGLE_WORKER=True,
+    )
+    production = create_app(config)
+    monkeypatch.setattr(production, "test_client_class", IsolatedClient)
+    scraper = production.test_client()
+
+    assert scraper.get("/metrics").status_code == 401
+    with production.app_context():
+        db.create_all()
+    authorised = {"Authorization": "Bearer a-long-random-scrape-token"}
+    assert scraper.get("/metrics", headers=authorised).status_code == 200
 
 
 def test_production_cookies_are_secure_by_default():
