@@ -291,7 +291,9 @@ def test_metrics_with_token_and_allow_list_answer_either(client, app, monkeypatc
 
 def test_app_with_a_malformed_metrics_allow_list_refuses_to_start():
     config = type(
-        "BadAllowList", (TestConfig,), {"METRICS_ALLOWED_IPS": ("10.0.0.0/8", "intranet")}
+        "BadAllowList",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "METRICS_ALLOWED_IPS": ("10.0.0.0/8", "intranet")},
     )
 
     with pytest.raises(RuntimeError, match="METRICS_ALLOWED_IPS.*'intranet'"):
