@@ -1,5 +1,6 @@
 """Configuration: every setting can come from the environment; development defaults are safe."""
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,28 @@ def psycopg_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return url
+
+
+def env_list(name: str) -> tuple[str, ...]:
+    """Read a list from an environment variable, its entries separated by commas or spaces."""
+    return tuple(os.environ.get(name, "").replace(",", " ").split())
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def metrics_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """Parse METRICS_ALLOWED_IPS: addresses or networks such as 10.0.0.5 or 10.1.0.0/16."""
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise RuntimeError(
+                f"METRICS_ALLOWED_IPS: {entry!r} is not an IP address or network "
+                "(write 10.0.0.5 or 10.1.0.0/16, separated by commas)."
+            ) from None
+    return tuple(networks)
 
 
 def database_url() -> str:
@@ -55,7 +78,11 @@ class Config:
     DEV_MAILBOX_ENABLED = True
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # memory:// keeps one counter per process: only safe when a single web worker runs.
+    RATELIMIT_SINGLE_WORKER = env_flag("RATELIMIT_SINGLE_WORKER", False)
+    # The 429 page sets Retry-After itself; X-RateLimit-Remaining would tell a guesser how many
+    # tries an account has left.
+    RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT_PER_IP = os.environ.get("LOGIN_RATE_LIMIT_PER_IP", "20 per 10 minutes")
     LOGIN_RATE_LIMIT_PER_ACCOUNT = os.environ.get(
         "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per 10 minutes"
@@ -81,8 +108,10 @@ class Config:
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 
-    # When set, /metrics answers only to "Authorization: Bearer <METRICS_TOKEN>".
+    # /metrics answers "Authorization: Bearer <METRICS_TOKEN>" and the listed client addresses;
+    # with neither set it is open, which only development allows.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
     SCHEDULER_HEARTBEAT_STALE_SECONDS = 180
     REMINDER_OVERDUE_ALERT_SECONDS = 15 * 60
     DISPATCH_BATCH_SIZE = int(os.environ.get("DISPATCH_BATCH_SIZE", "200"))
@@ -127,6 +156,17 @@ class ProductionConfig(Config):
             raise RuntimeError(
                 "Production runs on PostgreSQL: set DATABASE_URL "
                 "(or ALLOW_SQLITE_IN_PRODUCTION=1 for a single-machine trial)."
+            )
+        if cls.RATELIMIT_STORAGE_URI.startswith("memory:") and not cls.RATELIMIT_SINGLE_WORKER:
+            raise RuntimeError(
+                "Login limits kept in memory:// count per web worker, so several workers let "
+                "several times the limit through: set RATELIMIT_STORAGE_URI=redis://host:6379/0 "
+                "(or RATELIMIT_SINGLE_WORKER=1 if exactly one web worker process runs)."
+            )
+        if not cls.METRICS_TOKEN and not metrics_networks(cls.METRICS_ALLOWED_IPS):
+            raise RuntimeError(
+                "/metrics would answer anyone: set METRICS_TOKEN or METRICS_ALLOWED_IPS "
+                "(the addresses of the Prometheus servers)."
             )
 
 

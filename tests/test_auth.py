@@ -9,7 +9,7 @@ import time_machine
 from config import DEVELOPMENT_SECRET_KEY, ProductionConfig
 from tests import factories
 from tests.conftest import CSRF_PATTERN, DEFAULT_PASSWORD, csrf_token_from, log_in
-from tests.helpers import count, isolated_client
+from tests.helpers import IsolatedClient, count, isolated_client
 from tracker import create_app
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient, User
@@ -18,6 +18,7 @@ from tracker.timeutil import now_utc
 FAILED_LOGIN_MESSAGE = "That email and password do not match an active account."
 GOOD_SECRET = "x" * 40
 POSTGRES_URI = "postgresql+psycopg://tracker@db.internal/tracker"
+REDIS_URI = "redis://127.0.0.1:6379/0"
 
 
 def is_signed_in(client) -> bool:
@@ -167,6 +168,134 @@ def test_logout_with_csrf_token_signs_out(logged_in):
     assert not is_signed_in(logged_in)
 
 
+def sign_in_remembered(client, email: str, password: str = DEFAULT_PASSWORD):
+    token = csrf_token_from(client.get("/login"))
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "remember": "y", "csrf_token": token},
+    )
+
+
+def sign_out(client):
+    token = csrf_token_from(client.get("/"))
+    return client.post("/logout", data={"csrf_token": token})
+
+
+def replay(app, name: str, value: str):
+    """A new browser holding only one cookie copied from another (as a thief would)."""
+    thief = isolated_client(app)
+    thief.set_cookie(name, value)
+    return thief
+
+
+def assert_sent_to_sign_in(client):
+    response = client.get("/patients")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def test_session_cookie_captured_before_logout_no_longer_works(app, client, clinician):
+    log_in(client, clinician.email)
+    captured = client.get_cookie("session").value
+    assert replay(app, "session", captured).get("/patients").status_code == 200
+
+    sign_out(client)
+
+    assert_sent_to_sign_in(replay(app, "session", captured))
+
+
+def test_remember_cookie_captured_before_logout_no_longer_works(app, client, clinician):
+    sign_in_remembered(client, clinician.email)
+    captured = client.get_cookie("remember_token").value
+    assert replay(app, "remember_token", captured).get("/patients").status_code == 200
+
+    sign_out(client)
+
+    assert_sent_to_sign_in(replay(app, "remember_token", captured))
+
+
+def test_logout_ends_the_sessions_on_other_devices_too(app, clinician):
+    phone, desk = isolated_client(app), isolated_client(app)
+    log_in(phone, clinician.email)
+    sign_in_remembered(desk, clinician.email)
+
+    sign_out(phone)
+
+    assert_sent_to_sign_in(desk)
+
+
+def test_signing_in_again_after_logout_works(client, clinician):
+    log_in(client, clinician.email)
+    sign_out(client)
+
+    assert log_in(client, clinician.email).status_code == 302
+    assert is_signed_in(client)
+
+
+def test_password_change_ends_every_open_session(app, clinician):
+    browser, remembered = isolated_client(app), isolated_client(app)
+    log_in(browser, clinician.email)
+    sign_in_remembered(remembered, clinician.email)
+    remember_cookie = remembered.get_cookie("remember_token").value
+
+    result = app.test_cli_runner().invoke(
+        args=["set-password", clinician.email, "--password-stdin"],
+        input="a brand new passphrase\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert_sent_to_sign_in(browser)
+    assert_sent_to_sign_in(remembered)
+    assert_sent_to_sign_in(replay(app, "remember_token", remember_cookie))
+    assert log_in(isolated_client(app), clinician.email).status_code == 200
+    assert (
+        log_in(isolated_client(app), clinician.email, "a brand new passphrase").status_code == 302
+    )
+
+
+def test_set_password_rotates_the_session_token(clinician):
+    before = clinician.session_token
+
+    clinician.set_password("another long passphrase")
+
+    assert clinician.session_token != before
+    assert clinician.get_id() == clinician.session_token
+
+
+def test_session_cookie_does_not_carry_the_user_id(client, clinician):
+    """Flask-Login keeps get_id() in the session: the random token, never the guessable row id."""
+    log_in(client, clinician.email)
+
+    with client.session_transaction() as session:
+        assert session["_user_id"] == clinician.session_token
+        assert session["_user_id"] != str(clinician.id)
+
+
+@pytest.mark.parametrize("password", ["", "short", "elevenchars"])
+def test_set_password_refuses_a_short_password_and_keeps_the_session(
+    app, client, clinician, password
+):
+    log_in(client, clinician.email)
+
+    result = app.test_cli_runner().invoke(
+        args=["set-password", clinician.email, "--password-stdin"], input=password + "\n"
+    )
+
+    assert result.exit_code == 1
+    assert "at least 12 characters" in result.stderr
+    assert is_signed_in(client)
+
+
+def test_set_password_for_an_unknown_user_fails(app, clinician):
+    result = app.test_cli_runner().invoke(
+        args=["set-password", "nobody@example.org", "--password-stdin"],
+        input="a brand new passphrase\n",
+    )
+
+    assert result.exit_code == 1
+    assert "No user with the email nobody@example.org" in result.stderr
+
+
 # CSRF
 
 
@@ -227,6 +356,69 @@ def test_rate_limited_account_stays_locked_even_with_the_right_password(client, 
 
     assert response.status_code == 429
     assert not is_signed_in(client)
+
+
+def test_six_successful_sign_ins_in_a_row_all_succeed(client, clinician):
+    """A clinician signing in and out through the day is not an attack: only failures count."""
+    for attempt in range(6):
+        response = log_in(client, clinician.email)
+        assert response.status_code == 302, f"sign-in {attempt + 1}"
+        sign_out(client)
+
+
+def test_many_colleagues_signing_in_from_one_address_are_not_limited(client, clinic):
+    """A clinic's staff share one address behind its router; their sign-ins are not guesses."""
+    for number in range(21):
+        user = factories.UserFactory(clinic=clinic, email=f"staff{number}@example.org")
+        response = log_in(client, user.email)
+        assert response.status_code == 302, f"colleague {number + 1}"
+        sign_out(client)
+
+
+def test_only_failures_count_towards_the_account_limit(client, clinician):
+    for attempt in range(4):
+        log_in(client, clinician.email, f"wrong password {attempt}")
+    for _ in range(3):
+        assert log_in(client, clinician.email).status_code == 302
+        sign_out(client)
+    assert log_in(client, clinician.email, "wrong password 5").status_code == 200
+
+    assert log_in(client, clinician.email).status_code == 429
+
+
+def test_locked_out_page_says_how_long_to_wait(client, clinician):
+    with time_machine.travel(now_utc(), tick=False) as traveller:
+        for attempt in range(5):
+            log_in(client, clinician.email, f"wrong password {attempt}")
+        traveller.shift(timedelta(minutes=3))
+
+        response = log_in(client, clinician.email)
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "420"
+    assert "Please wait 7 minutes and try again." in response.get_data(as_text=True)
+    assert not is_signed_in(client)
+
+
+def test_locked_out_page_says_how_long_to_wait_in_japanese(client, clinician):
+    japanese = {"Accept-Language": "ja"}
+    with time_machine.travel(now_utc(), tick=False) as traveller:
+        for attempt in range(5):
+            log_in(client, clinician.email, f"wrong password {attempt}")
+        traveller.shift(timedelta(minutes=9, seconds=30))
+
+        token = csrf_token_from(client.get("/login"))
+        response = client.post(
+            "/login",
+            data={"email": clinician.email, "password": DEFAULT_PASSWORD, "csrf_token": token},
+            headers=japanese,
+        )
+
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "30"
+    page = response.get_data(as_text=True)
+    assert "1分ほど待ってから、もう一度お試しください。" in page
+    assert 'lang="ja"' in page
 
 
 def test_account_limit_ignores_the_case_of_the_email(client, clinician):
@@ -381,7 +573,12 @@ def test_remember_me_cookie_is_http_only_and_same_site_lax(client, clinician):
 
 
 def production_config(**attributes) -> type[ProductionConfig]:
-    values = {"SECRET_KEY": GOOD_SECRET, "SQLALCHEMY_DATABASE_URI": POSTGRES_URI}
+    values = {
+        "SECRET_KEY": GOOD_SECRET,
+        "SQLALCHEMY_DATABASE_URI": POSTGRES_URI,
+        "RATELIMIT_STORAGE_URI": REDIS_URI,
+        "METRICS_TOKEN": "a-long-random-scrape-token",
+    }
     values.update(attributes)
     return type("TrialProductionConfig", (ProductionConfig,), values)
 
@@ -422,6 +619,67 @@ def test_production_allows_sqlite_only_when_asked_explicitly():
 
 def test_production_accepts_a_long_secret_key_and_postgresql():
     production_config().check()
+
+
+@pytest.mark.parametrize("uri", ["memory://", "memory:///"])
+def test_production_refuses_per_worker_rate_limit_storage(uri):
+    config = production_config(RATELIMIT_STORAGE_URI=uri)
+
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI=redis://"):
+        config.check()
+
+
+def test_production_app_factory_refuses_per_worker_rate_limit_storage():
+    with pytest.raises(RuntimeError, match="RATELIMIT_SINGLE_WORKER"):
+        create_app(production_config(RATELIMIT_STORAGE_URI="memory://"))
+
+
+def test_production_allows_memory_rate_limits_only_for_a_declared_single_worker():
+    config = production_config(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_SINGLE_WORKER=True)
+
+    config.check()
+
+
+def test_production_refuses_open_metrics():
+    config = production_config(METRICS_TOKEN=None, METRICS_ALLOWED_IPS=())
+
+    with pytest.raises(RuntimeError, match="METRICS_TOKEN or METRICS_ALLOWED_IPS"):
+        config.check()
+
+
+def test_production_app_factory_refuses_open_metrics():
+    with pytest.raises(RuntimeError, match="METRICS_TOKEN"):
+        create_app(production_config(METRICS_TOKEN=""))
+
+
+def test_production_accepts_a_metrics_allow_list_without_a_token():
+    production_config(METRICS_TOKEN=None, METRICS_ALLOWED_IPS=("10.0.0.5", "10.1.0.0/16")).check()
+
+
+def test_production_refuses_a_malformed_metrics_allow_list():
+    config = production_config(METRICS_TOKEN=None, METRICS_ALLOWED_IPS=("10.0.0.300",))
+
+    with pytest.raises(RuntimeError, match="METRICS_ALLOWED_IPS"):
+        config.check()
+
+
+def test_production_metrics_answer_only_with_the_token(monkeypatch):
+    config = production_config(
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        ALLOW_SQLITE_IN_PRODUCTION=True,
+        # The limiter is one object per process: keep it off the shared Redis.
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_SINGLE_WORKER=True,
+    )
+    production = create_app(config)
+    monkeypatch.setattr(production, "test_client_class", IsolatedClient)
+    scraper = production.test_client()
+
+    assert scraper.get("/metrics").status_code == 401
+    with production.app_context():
+        db.create_all()
+    authorised = {"Authorization": "Bearer a-long-random-scrape-token"}
+    assert scraper.get("/metrics", headers=authorised).status_code == 200
 
 
 def test_production_cookies_are_secure_by_default():

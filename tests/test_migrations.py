@@ -234,3 +234,36 @@ def test_upgrade_records_the_outcome_existing_rows_show_and_downgrade_keeps_skip
             select(Reminder.__table__.c.created_at).where(Reminder.__table__.c.id == 1)
         ).scalar_one()
     assert created_at == closes
+
+
+def test_session_token_revision_gives_each_existing_user_a_random_token(migration_app):
+    from sqlalchemy import text
+
+    flask_migrate.upgrade(revision="0002")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO clinic (id, name, timezone, milestone_weeks, send_hour, "
+                "window_before_days, window_after_days, nudge_after_days, early_days, "
+                "min_improvement, rise_points, sustain_days, severe_pain, non_responder_days, "
+                "created_at) VALUES (1, 'Clinic', 'UTC', '[2, 8, 12, 52]', 9, 3, 14, 3, 14, 2, "
+                "2, 7, 7, 84, CURRENT_TIMESTAMP)"
+            )
+        )
+        for email in ("one@example.org", "two@example.org"):
+            connection.execute(
+                text(
+                    "INSERT INTO user_account (clinic_id, email, name, password_hash, role, "
+                    "active, created_at) VALUES (1, :email, 'Name', 'scrypt:x', 'clinician', "
+                    "TRUE, CURRENT_TIMESTAMP)"
+                ),
+                {"email": email},
+            )
+
+    flask_migrate.upgrade(revision="0004")
+
+    with db.engine.connect() as connection:
+        tokens = connection.execute(text("SELECT session_token FROM user_account")).scalars().all()
+    assert len(tokens) == 2
+    assert len(set(tokens)) == 2
+    assert all(token and len(token) >= 43 for token in tokens)

@@ -258,6 +258,48 @@ def test_metrics_are_open_without_a_token(client, app, monkeypatch, frozen_clock
     assert client.get("/metrics").status_code == 200
 
 
+def scrape(client, address: str, token: str | None = None):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return client.get("/metrics", headers=headers, environ_base={"REMOTE_ADDR": address})
+
+
+def test_metrics_answer_only_listed_addresses_when_an_allow_list_is_set(
+    client, app, monkeypatch, frozen_clock
+):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", None)
+    monkeypatch.setitem(app.config, "METRICS_ALLOWED_IPS", ("10.20.0.0/16", "2001:db8::7"))
+
+    assert scrape(client, "10.20.3.4").status_code == 200
+    assert scrape(client, "::ffff:10.20.3.4").status_code == 200
+    assert scrape(client, "2001:db8::7").status_code == 200
+    refused = scrape(client, "203.0.113.9")
+    assert refused.status_code == 403
+    assert "tracker_reminders" not in refused.get_data(as_text=True)
+    assert scrape(client, "10.21.0.1").status_code == 403
+
+
+def test_metrics_with_token_and_allow_list_answer_either(client, app, monkeypatch, frozen_clock):
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "s3cret-scrape-token")
+    monkeypatch.setitem(app.config, "METRICS_ALLOWED_IPS", ("10.20.0.0/16",))
+
+    assert scrape(client, "10.20.3.4").status_code == 200
+    assert scrape(client, "203.0.113.9", token="s3cret-scrape-token").status_code == 200
+    refused = scrape(client, "203.0.113.9", token="wrong")
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_app_with_a_malformed_metrics_allow_list_refuses_to_start():
+    config = type(
+        "BadAllowList",
+        (TestConfig,),
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "METRICS_ALLOWED_IPS": ("10.0.0.0/8", "intranet")},
+    )
+
+    with pytest.raises(RuntimeError, match="METRICS_ALLOWED_IPS.*'intranet'"):
+        create_app(config)
+
+
 # The banner
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.followup.schedule import validate_timezone
 from tracker.models import ApiToken, Clinic, User
+from tracker.services.accounts import change_password
 from tracker.services.validation import Checker, InvalidInput
 
 TOKEN_PREFIX = "fut_"  # noqa: S105 (a label, not a secret)
@@ -90,6 +91,24 @@ def register_commands(app: Flask) -> None:
         db.session.add(user)
         db.session.commit()
         click.echo(f"Created {role} {user.email} in {clinic.name}")
+
+    @app.cli.command("set-password")
+    @click.argument("email")
+    @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+    def set_password(email: str, password_stdin: bool) -> None:
+        """Set a user's new password and sign them out everywhere."""
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        if user is None:
+            fail(f"No user with the email {email}.")
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+        try:
+            change_password(user, password)
+        except InvalidInput as error:
+            fail(error.errors["password"])
+        click.echo(f"New password set for {user.email}; every session they had open is ended.")
 
     @app.cli.command("create-token")
     @click.argument("email")

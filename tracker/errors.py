@@ -1,7 +1,13 @@
 """Error pages for people and JSON errors for the API."""
 
+import math
+import time
+
 from flask import jsonify, render_template, request
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
+
+from tracker.extensions import limiter
 
 
 def wants_json() -> bool:
@@ -25,7 +31,30 @@ def handle_http_error(error: HTTPException):
         if error.code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response
+    if error.code == 429:
+        return too_many_attempts()
     return render_template("errors/error.html", error=error), error.code
+
+
+def too_many_attempts():
+    """Tell someone locked out by a limit, in their language, how long to wait."""
+    seconds = seconds_until_limit_lifts()
+    page = render_template(
+        "errors/too_many_attempts.html",
+        minutes=math.ceil(seconds / 60),
+        html_lang=get_locale().language,
+    )
+    return page, 429, {"Retry-After": str(seconds)}
+
+
+def seconds_until_limit_lifts() -> int:
+    """Return the whole seconds until the limit this request broke lets it through again."""
+    breached = [limit for limit in limiter.current_limits if limit.breached]
+    if not breached:
+        return 60
+    reset_at = max(limit.window[0] for limit in breached)
+    # Round, not ceil: the window's end is a float and a hair over a whole second is noise.
+    return max(1, round(reset_at - time.time()))
 
 
 def flatten_validation_errors(messages) -> dict[str, str]:

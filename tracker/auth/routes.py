@@ -4,7 +4,7 @@ import secrets
 from functools import cache
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -13,12 +13,14 @@ from tracker.auth import bp
 from tracker.auth.forms import LoginForm
 from tracker.extensions import db, limiter, login_manager
 from tracker.models import User
+from tracker.services.accounts import end_sessions
 from tracker.timeutil import now_utc
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_token: str) -> User | None:
+    """Find the active user whose current session token the cookie carries."""
+    user = db.session.scalar(select(User).where(User.session_token == session_token))
     return user if user is not None and user.active else None
 
 
@@ -33,6 +35,11 @@ def login_account_key() -> str:
     return "login-account:" + (request.form.get("email") or "").strip().lower()
 
 
+def sign_in_failed(response) -> bool:
+    """Count a sign-in against the limits only when the password check failed."""
+    return g.get("sign_in_failed", False)
+
+
 def safe_next_url(target: str | None) -> str:
     """Return target only if it is a path on this site; otherwise the worklist."""
     if target:
@@ -44,11 +51,17 @@ def safe_next_url(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"], methods=["POST"])
+# Only failures count: a clinic's staff signing in all day behind one address are not guessing.
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=sign_in_failed,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_RATE_LIMIT_PER_ACCOUNT"],
     key_func=login_account_key,
     methods=["POST"],
+    deduct_when=sign_in_failed,
 )
 def login():
     if current_user.is_authenticated:
@@ -65,6 +78,7 @@ def login():
             user.last_login_at = now_utc()
             db.session.commit()
             return redirect(safe_next_url(request.args.get("next")))
+        g.sign_in_failed = True
         flash("That email and password do not match an active account.", "error")
     return render_template("auth/login.html", form=form)
 
@@ -72,6 +86,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Rotate the token first: a copy of this session or remember-me cookie must not outlive it.
+    end_sessions(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -1,5 +1,6 @@
 """Clinicians and admins, and their API tokens."""
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -15,6 +16,11 @@ from tracker.timeutil import now_utc
 ROLES = ("clinician", "admin")
 
 
+def new_session_token() -> str:
+    """Return a fresh random token naming a user's sign-ins (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (CheckConstraint("role IN ('clinician', 'admin')", name="role_known"),)
@@ -28,12 +34,23 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Session and remember-me cookies carry this, not the id: rotating it signs out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
 
     clinic: Mapped[Clinic] = relationship()
 
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash of the password."""
+        """Store a scrypt hash of the password and end every session opened with the old one."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Rotate the session token, so every session and remember-me cookie stops working."""
+        self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        """Name the user in cookies by the session token (Flask-Login's alternative token)."""
+        return self.session_token
 
     def check_password(self, password: str) -> bool:
         """Tell whether the password matches the stored hash."""

@@ -1,8 +1,10 @@
 """Health and metrics for machines, and the "reminders are late" banner for clinicians."""
 
 import hmac
+import ipaddress
 import logging
 import math
+from functools import cache
 
 from flask import Response, current_app, g, has_request_context, jsonify, request
 from flask_login import current_user
@@ -11,6 +13,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
 
+from config import IPNetwork, metrics_networks
 from tracker.extensions import csrf, db
 from tracker.ops import bp
 from tracker.services.operations import (
@@ -53,19 +56,58 @@ def healthz():
     return jsonify(body), 200, NO_STORE
 
 
+@bp.record_once
+def check_metrics_allow_list(state) -> None:
+    """Refuse to start with a METRICS_ALLOWED_IPS entry that names no address."""
+    metrics_networks(state.app.config["METRICS_ALLOWED_IPS"])
+
+
 @bp.route("/metrics")
 def metrics():
     token = current_app.config.get("METRICS_TOKEN")
-    if token and not bearer_token_matches(token):
+    networks = allowed_networks(tuple(current_app.config.get("METRICS_ALLOWED_IPS") or ()))
+    if not may_read_metrics(token, networks):
+        return metrics_refused(with_token=bool(token))
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(TrackerCollector())
+    return Response(generate_latest(registry), 200, NO_STORE, content_type=CONTENT_TYPE_LATEST)
+
+
+def may_read_metrics(token: str | None, networks: tuple[IPNetwork, ...]) -> bool:
+    """Let in a listed address or the token's bearer; anyone when neither is configured."""
+    if not token and not networks:
+        return True  # development only: production refuses to start like this
+    return client_is_listed(networks) or bool(token and bearer_token_matches(token))
+
+
+@cache
+def allowed_networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    """Parse the allow-list once per distinct setting, not on every scrape."""
+    return metrics_networks(entries)
+
+
+def client_is_listed(networks: tuple[IPNetwork, ...]) -> bool:
+    """Tell whether the connecting address is in one of the allowed networks."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    # A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d.
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address in network for network in networks)
+
+
+def metrics_refused(with_token: bool) -> Response:
+    if with_token:
         return Response(
             "A valid metrics token is required.\n",
             401,
             {"WWW-Authenticate": 'Bearer realm="metrics"', **NO_STORE},
             mimetype="text/plain",
         )
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(TrackerCollector())
-    return Response(generate_latest(registry), 200, NO_STORE, content_type=CONTENT_TYPE_LATEST)
+    return Response(
+        "This address may not read the metrics.\n", 403, NO_STORE, mimetype="text/plain"
+    )
 
 
 def bearer_token_matches(token: str) -> bool:
