@@ -117,12 +117,25 @@ def choose_baseline(
     # pain alone does not, and we look for a check-in instead.
     if treatment_stiffness is not None:
         return Baseline(treatment_pain, treatment_stiffness, "treatment")
+    latest = baseline_checkin(treated_on, readings)
+    if latest is None:
+        return None
+    return Baseline(latest.pain, latest.stiffness, "checkin")
+
+
+def baseline_checkin(treated_on: date, readings: Iterable[Reading]) -> Reading | None:
+    """Return the latest check-in in the 30 days before treatment, or None."""
     since = treated_on - timedelta(days=BASELINE_LOOKBACK_DAYS)
     before = _in_order(r for r in readings if since <= r.recorded_on < treated_on)
-    if not before:
-        return None
-    latest = before[-1]
-    return Baseline(latest.pain, latest.stiffness, "checkin")
+    return before[-1] if before else None
+
+
+def eligible_readings(
+    treated_on: date, series: Iterable[Reading], early_days: int
+) -> list[Reading]:
+    """Return the series' check-ins recorded at least early_days after treatment."""
+    # The first weeks' post-injection flare is expected, so it never counts for stiffness.
+    return [r for r in series if _day(r, treated_on) >= early_days]
 
 
 def scan_stiffness(eligible: Sequence[Reading], rise_points: int) -> StiffnessScan:
@@ -215,7 +228,8 @@ def _rise_outcome(
     return FlagChange("open", kind, evidence, None, latest.checkin_id), None
 
 
-def _improved(reading: Reading, baseline: Baseline, min_improvement: int) -> bool:
+def shows_improvement(reading: Reading, baseline: Baseline, min_improvement: int) -> bool:
+    """Tell whether a check-in is at least min_improvement better than baseline."""
     if baseline.stiffness is not None and reading.stiffness <= baseline.stiffness - min_improvement:
         return True
     return baseline.pain is not None and reading.pain <= baseline.pain - min_improvement
@@ -234,7 +248,7 @@ def _non_responder_change(
     if any(f.kind == NON_RESPONDER for f in existing):
         return None
     for seen, reading in enumerate(eligible, start=1):
-        if _improved(reading, baseline, thresholds.min_improvement):
+        if shows_improvement(reading, baseline, thresholds.min_improvement):
             return None
         if _day(reading, treated_on) >= thresholds.non_responder_days:
             evidence = {
@@ -281,8 +295,7 @@ def evaluate_treatment(
 ) -> Evaluation:
     """Work out the flag changes and confirmation request one treatment's series calls for."""
     readings = [r for r in _in_order(series) if r.recorded_on >= treated_on]
-    # The first weeks' post-injection flare is expected, so it never counts for stiffness.
-    eligible = [r for r in readings if _day(r, treated_on) >= thresholds.early_days]
+    eligible = eligible_readings(treated_on, readings, thresholds.early_days)
     changes = _adverse_event_changes(treated_on, readings, existing)
     rise, confirmation_on = _rise_outcome(
         treated_on, baseline, eligible, thresholds, existing, confirmation_pending
