@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -389,6 +390,12 @@ def histories(draw):
         baseline_stiffness=draw(maybe_scores),
         baseline_function=draw(maybe_scores),
         baseline_global_assessment=draw(maybe_scores),
+    )
+    treatment = replace(
+        treatment,
+        kind=draw(st.sampled_from(["adsc_cultured", "prp"])),
+        route=draw(st.sampled_from(["intra_articular", "iv"])),
+        kl_grade=draw(st.none() | st.integers(0, 4)),
     )
     closed_on = None if closed_day is None else on(closed_day)
     return TreatmentHistory(treatment, checkins, runs, tuple(events), closed_on)

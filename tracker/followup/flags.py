@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from operator import attrgetter
 
 BOOSTER_WINDOW = "booster_window"
 RELAPSE = "relapse"
@@ -85,9 +86,13 @@ class StiffnessScan:
     run: tuple[Reading, ...]
 
 
+# attrgetter rather than a lambda: outcome figures sort every treatment's series of a clinic.
+_ORDER = attrgetter("recorded_on", "checkin_id")
+
+
 def _in_order(readings: Iterable[Reading]) -> list[Reading]:
     # Check-ins may be entered late (a past phone call), so never trust arrival order.
-    return sorted(readings, key=lambda r: (r.recorded_on, r.checkin_id))
+    return sorted(readings, key=_ORDER)
 
 
 def _day(reading: Reading, treated_on: date) -> int:
@@ -135,7 +140,8 @@ def eligible_readings(
 ) -> list[Reading]:
     """Return the series' check-ins recorded at least early_days after treatment."""
     # The first weeks' post-injection flare is expected, so it never counts for stiffness.
-    return [r for r in series if _day(r, treated_on) >= early_days]
+    first_day = treated_on + timedelta(days=early_days)
+    return [r for r in series if r.recorded_on >= first_day]
 
 
 def scan_stiffness(eligible: Sequence[Reading], rise_points: int) -> StiffnessScan:

@@ -12,6 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from tracker.followup.flags import (
     Baseline,
@@ -24,7 +25,7 @@ from tracker.followup.flags import (
     shows_improvement,
     treatment_series,
 )
-from tracker.followup.schedule import ScheduleSettings, milestone_window
+from tracker.followup.schedule import MilestoneWindow, ScheduleSettings, milestone_window
 
 ANSWERED = "answered"
 MISSED = "missed"
@@ -186,22 +187,21 @@ def is_omeract_oarsi_responder(
     """Apply the OMERACT-OARSI 2004 responder criteria on 0-10 scales; None without baseline."""
     if baseline is None:
         return None
-    pain = (baseline.pain, answer.pain)
-    function = (baseline.function, getattr(answer, "function", None))
-    global_assessment = (baseline.global_assessment, getattr(answer, "global_assessment", None))
-    if _improved_by(*pain, percent=50, points=2) or _improved_by(*function, percent=50, points=2):
-        return True
-    moderate = [_improved_by(*m, percent=20, points=1) for m in (pain, function, global_assessment)]
-    return sum(moderate) >= 2
-
-
-def _improved_by(before: int | None, after: int | None, *, percent: int, points: int) -> bool:
-    # A measure missing on either side counts as not improved. Integers only: a 20% test
-    # is 5 x change >= baseline, so no rounding ever decides a responder.
-    if before is None or after is None:
-        return False
-    change = before - after
-    return change >= points and 100 * change >= percent * before
+    moderate = 0
+    for before, after, may_be_high in (
+        (baseline.pain, answer.pain, True),
+        (baseline.function, answer.function, True),
+        (baseline.global_assessment, answer.global_assessment, False),
+    ):
+        if before is None or after is None:
+            continue  # missing on either side counts as not improved
+        change = before - after
+        # Integers only, so no rounding decides a responder: 50% is 2 x change >= baseline.
+        if may_be_high and change >= 2 and 2 * change >= before:
+            return True
+        if change >= 1 and 5 * change >= before:
+            moderate += 1
+    return moderate >= 2
 
 
 def milestone_answers(
@@ -213,8 +213,7 @@ def milestone_answers(
     """Answer each milestone with the series' check-in closest to its due date."""
     days = [r.recorded_on for r in series]  # series is in (recorded_on, id) order
     answers = []
-    for weeks in facts.schedule.milestone_weeks:
-        window = milestone_window(facts.treated_on, weeks, facts.schedule)
+    for window in _windows(facts.treated_on, facts.schedule):
         inside = series[
             bisect_left(days, window.window_opens_on) : bisect_right(days, window.window_closes_on)
         ]
@@ -230,7 +229,7 @@ def milestone_answers(
             status = PENDING
         answers.append(
             MilestoneAnswer(
-                milestone_weeks=weeks,
+                milestone_weeks=window.milestone_weeks,
                 due_on=window.due_on,
                 window_opens_on=window.window_opens_on,
                 window_closes_on=window.window_closes_on,
@@ -243,6 +242,12 @@ def milestone_answers(
             )
         )
     return tuple(answers)
+
+
+# A clinic treats many knees on the same day, so the same windows come up again and again.
+@lru_cache(maxsize=4096)
+def _windows(treated_on: date, schedule: ScheduleSettings) -> tuple[MilestoneWindow, ...]:
+    return tuple(milestone_window(treated_on, w, schedule) for w in schedule.milestone_weeks)
 
 
 def durability(
