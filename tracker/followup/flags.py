@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from operator import attrgetter
 
 BOOSTER_WINDOW = "booster_window"
 RELAPSE = "relapse"
@@ -93,9 +94,13 @@ class StiffnessScan:
     run: tuple[Reading, ...]
 
 
+# attrgetter rather than a lambda: outcome figures sort every treatment's series of a clinic.
+_ORDER = attrgetter("recorded_on", "checkin_id")
+
+
 def _in_order(readings: Iterable[Reading]) -> list[Reading]:
     # Check-ins may be entered late (a past phone call), so never trust arrival order.
-    return sorted(readings, key=lambda r: (r.recorded_on, r.checkin_id))
+    return sorted(readings, key=_ORDER)
 
 
 def _day(reading: Reading, treated_on: date) -> int:
@@ -125,12 +130,26 @@ def choose_baseline(
     # pain alone does not, and we look for a check-in instead.
     if treatment_stiffness is not None:
         return Baseline(treatment_pain, treatment_stiffness, "treatment")
+    latest = baseline_checkin(treated_on, readings)
+    if latest is None:
+        return None
+    return Baseline(latest.pain, latest.stiffness, "checkin")
+
+
+def baseline_checkin(treated_on: date, readings: Iterable[Reading]) -> Reading | None:
+    """Return the latest check-in in the 30 days before treatment, or None."""
     since = treated_on - timedelta(days=BASELINE_LOOKBACK_DAYS)
     before = _in_order(r for r in readings if since <= r.recorded_on < treated_on)
-    if not before:
-        return None
-    latest = before[-1]
-    return Baseline(latest.pain, latest.stiffness, "checkin")
+    return before[-1] if before else None
+
+
+def eligible_readings(
+    treated_on: date, series: Iterable[Reading], early_days: int
+) -> list[Reading]:
+    """Return the series' check-ins recorded at least early_days after treatment."""
+    # The first weeks' post-injection flare is expected, so it never counts for stiffness.
+    first_day = treated_on + timedelta(days=early_days)
+    return [r for r in series if r.recorded_on >= first_day]
 
 
 def scan_stiffness(eligible: Sequence[Reading], rise_points: int) -> StiffnessScan:
@@ -223,7 +242,8 @@ def _rise_outcome(
     return FlagChange("open", kind, evidence, None, latest.checkin_id), None
 
 
-def _improved(reading: Reading, baseline: Baseline, min_improvement: int) -> bool:
+def shows_improvement(reading: Reading, baseline: Baseline, min_improvement: int) -> bool:
+    """Tell whether a check-in is at least min_improvement better than baseline."""
     if baseline.stiffness is not None and reading.stiffness <= baseline.stiffness - min_improvement:
         return True
     return baseline.pain is not None and reading.pain <= baseline.pain - min_improvement
@@ -242,7 +262,7 @@ def _non_responder_change(
     if any(f.kind == NON_RESPONDER for f in existing):
         return None
     for seen, reading in enumerate(eligible, start=1):
-        if _improved(reading, baseline, thresholds.min_improvement):
+        if shows_improvement(reading, baseline, thresholds.min_improvement):
             return None
         if _day(reading, treated_on) >= thresholds.non_responder_days:
             evidence = {
@@ -291,8 +311,7 @@ def evaluate_treatment(
 ) -> Evaluation:
     """Work out the flag changes and confirmation request one treatment's series calls for."""
     readings = [r for r in _in_order(series) if r.recorded_on >= treated_on]
-    # The first weeks' post-injection flare is expected, so it never counts for stiffness.
-    eligible = [r for r in readings if _day(r, treated_on) >= thresholds.early_days]
+    eligible = eligible_readings(treated_on, readings, thresholds.early_days)
     changes = adverse_event_changes(treated_on, readings, existing)
     rise, confirmation_on = _rise_outcome(
         treated_on, baseline, eligible, thresholds, existing, confirmation_pending

@@ -44,6 +44,14 @@ class ScheduleSettings:
 
 
 @dataclass(frozen=True)
+class MilestoneWindow:
+    milestone_weeks: int
+    due_on: date
+    window_opens_on: date  # both days are inside the window
+    window_closes_on: date
+
+
+@dataclass(frozen=True)
 class MilestonePlan:
     milestone_weeks: int
     due_on: date
@@ -163,12 +171,22 @@ def confirmation_due_at(
     return max(local_send_time(confirm_on, send_hour, timezone), now)
 
 
+def milestone_window(treated_on: date, weeks: int, settings: ScheduleSettings) -> MilestoneWindow:
+    """Return a milestone's due date and the first and last day of its window."""
+    due_on = treated_on + timedelta(weeks=weeks)
+    return MilestoneWindow(
+        milestone_weeks=weeks,
+        due_on=due_on,
+        window_opens_on=due_on - timedelta(days=settings.window_before_days),
+        window_closes_on=due_on + timedelta(days=settings.window_after_days),
+    )
+
+
 def _plan_one(
     weeks: int, treated_on: date, zone: ZoneInfo, settings: ScheduleSettings, now: datetime
 ) -> MilestonePlan:
-    due_on = treated_on + timedelta(weeks=weeks)
-    opens_on = due_on - timedelta(days=settings.window_before_days)
-    closes_on = due_on + timedelta(days=settings.window_after_days)
+    window = milestone_window(treated_on, weeks, settings)
+    due_on, opens_on, closes_on = window.due_on, window.window_opens_on, window.window_closes_on
     due_at = local_send_time(due_on, settings.send_hour, zone)
     opens_at = local_midnight(opens_on, zone)
     # The last day is included, so the window ends where the next local day starts.
