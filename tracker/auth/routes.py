@@ -65,7 +65,8 @@ def login():
             user.last_login_at = now_utc()
             db.session.commit()
             return redirect(safe_next_url(request.args.get("next")))
-        flash("That email and password do not match an active account.", "error")
+        # A form error, not a flash: it is listed with the others and takes the focus.
+        form.form_errors.append("That email and password do not match an active account.")
     return render_template("auth/login.html", form=form)
 
 
