@@ -311,7 +311,8 @@ def test_invalid_answers_are_shown_and_nothing_is_written(web, followed):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Please check the answers marked below." in page
-    assert page.count("Please choose a number from 0 to 10.") == 3
+    # Once beside each of the three questions (and once more each in the summary on top).
+    assert page.count("Please choose a number from 0 to 10.</p>") == 3
     assert "Please enter the minutes as a whole number from 0 to 1440." in page
     assert "Please tell us briefly what happened." in page
     assert row_counts() == before

@@ -55,7 +55,7 @@ def field_errors(page: str, name: str) -> list[str]:
     """The error messages shown inside the form field named `name`."""
     for block in FIELD_BLOCK.findall(page):
         if f'name="{name}"' in block:
-            return re.findall(r'<small class="error" role="alert">(.*?)</small>', block)
+            return re.findall(r'<small class="error" id="[^"]*">(.*?)</small>', block)
     raise AssertionError(f"no field {name!r} in the page")
 
 

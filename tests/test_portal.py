@@ -217,7 +217,8 @@ def test_portal_check_in_errors_are_shown_and_nothing_is_written(web, followed):
     before = row_counts()
     response = web.post("/portal/checkin", data={"pain": "12", "csrf_token": token})
     assert response.status_code == 200
-    assert response.get_data(as_text=True).count("Please choose a number from 0 to 10.") == 2
+    page = response.get_data(as_text=True)
+    assert page.count("Please choose a number from 0 to 10.</p>") == 2  # beside each question
     assert row_counts() == before
     assert web.post("/portal/checkin", data=ANSWERS).status_code == 400  # no CSRF token
     assert row_counts() == before

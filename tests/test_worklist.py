@@ -396,7 +396,7 @@ def test_phone_checkin_is_recorded_and_names_the_flag_it_opened(logged_in, clini
         "pain": "6",
         "morning_stiffness_minutes": "30",
         "swelling": "5",
-        "adverse_event": "y",
+        "adverse_event": "yes",
         "adverse_event_details": "Knee hot & swollen <b>",
         "notes": "Phoned the patient.",
     }
@@ -428,7 +428,7 @@ def test_phone_checkin_errors_appear_next_to_fields_and_nothing_is_written(logge
         "recorded_on": future.isoformat(),
         "stiffness": "11",
         "morning_stiffness_minutes": "2000",
-        "adverse_event": "y",
+        "adverse_event": "yes",
     }
 
     response = post_form(logged_in, f"/patients/{patient.id}/checkins/new", values)

@@ -128,15 +128,48 @@ def test_the_form_works_without_javascript(app, phone, live_server, clinic, clin
     assert (checkin.pain, checkin.stiffness, checkin.adverse_event) == (0, 10, True)
 
 
-def test_missing_answers_are_pointed_out(app, phone, live_server, clinic, clinician, backend):
-    url, _ = two_week_link(app, clinic, clinician, live_server, "en")
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [("en", "Side effects or new symptoms"), ("ja", "副作用・気になる症状")],
+)
+def test_missing_answers_are_listed_on_top_and_the_summary_takes_the_focus(
+    app, phone, live_server, clinic, clinician, backend, language, question
+):
+    url, patient_id = two_week_link(app, clinic, clinician, live_server, language)
     phone.goto(url)
+    # Nothing is answered for the patient: the side-effect question starts unanswered.
+    assert not phone.locator("input[name=adverse_event]:checked").count()
     option(phone, "stiffness", 2).tap()
-    # The browser itself asks for the pain score before anything is sent.
     phone.locator("button[type=submit]").tap()
-    assert phone.url == url
-    assert phone.evaluate("document.querySelector('input[name=pain]').validity.valueMissing")
-    screenshot(phone, f"checkin-phone-missing-{backend}")
+    phone.wait_for_selector(".error-summary")
+
+    # Every missing answer at once, and the pain score kept as it was not sent yet.
+    summary = phone.locator(".error-summary")
+    assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert summary.locator("a").count() == 2
+    option(phone, "pain", 5).tap()
+    assert phone.locator("input[name=stiffness][value='2']").is_checked()
+
+    # Now only the side-effect question is left unanswered.
+    phone.locator("button[type=submit]").tap()
+    phone.wait_for_selector(".error-summary")
+    assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
+    [entry] = summary.locator("a").all()
+    assert question in entry.inner_text()
+    assert entry.get_attribute("href") == "#adverse_event-0"
+    screenshot(phone, f"checkin-phone-side-effect-unanswered-{language}-{backend}")
+
+    # The link leads to the question, which names its message for a screen reader.
+    entry.tap()
+    assert phone.evaluate("document.activeElement.id") == "adverse_event-0"
+    described = phone.locator("#q-adverse_event").get_attribute("aria-describedby")
+    assert phone.locator(f"#{described}").inner_text() in entry.inner_text()
+    option(phone, "adverse_event", "no").tap()
+    phone.locator("button[type=submit]").tap()
+    phone.wait_for_url("**/thanks")
+    db.session.expire_all()
+    [checkin] = db.session.scalars(select(CheckIn).where(CheckIn.patient_id == patient_id)).all()
+    assert (checkin.pain, checkin.stiffness, checkin.adverse_event) == (5, 2, False)
 
 
 def test_patient_opens_the_portal_and_checks_in_again(
@@ -146,6 +179,7 @@ def test_patient_opens_the_portal_and_checks_in_again(
     phone.goto(url)
     option(phone, "pain", 5).tap()
     option(phone, "stiffness", 5).tap()
+    option(phone, "adverse_event", "no").tap()
     phone.locator("button[type=submit]").tap()
     phone.wait_for_url("**/thanks")
 
@@ -159,6 +193,7 @@ def test_patient_opens_the_portal_and_checks_in_again(
 
     option(phone, "pain", 2).tap()
     option(phone, "stiffness", 3).tap()
+    option(phone, "adverse_event", "no").tap()
     phone.locator("#checkin button[type=submit]").tap()
     phone.wait_for_selector("text=Thank you. Your check-in was recorded.")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -62,6 +62,7 @@ def test_patient_follows_emailed_link_and_checks_in_on_a_phone(
         screenshot(page, f"email-link-checkin-form-phone-{backend}")
         page.locator("label[for=pain-3]").tap()
         page.locator("label[for=stiffness-2]").tap()
+        page.locator("label[for=adverse_event-0]").tap()  # No side effect, said explicitly
         page.locator("button[type=submit]").tap()
         page.wait_for_url("**/thanks")
         body = page.locator("body").inner_text()

@@ -79,7 +79,8 @@ def login():
             db.session.commit()
             return redirect(safe_next_url(request.args.get("next")))
         g.sign_in_failed = True
-        flash("That email and password do not match an active account.", "error")
+        # A form error, not a flash: it is listed with the others and takes the focus.
+        form.form_errors.append("That email and password do not match an active account.")
     return render_template("auth/login.html", form=form)
 
 

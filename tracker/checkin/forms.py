@@ -19,6 +19,10 @@ MINUTES_RANGE = _("Please enter the minutes as a whole number from 0 to 1440.")
 DESCRIBE_EVENT = _("Please tell us briefly what happened.")
 TEXT_TOO_LONG = _("Please keep this under 4000 characters.")
 CHECK_ANSWER = _("Please check this answer.")
+ANSWER_SIDE_EFFECT = _(
+    "Please tell us whether you have had a side effect or a new symptom: choose Yes or No."
+)
+YES_OR_NO = [("no", _("No")), ("yes", _("Yes"))]
 
 # What to tell the patient when the service refuses a value the form let through.
 SERVICE_MESSAGES = {
@@ -62,6 +66,17 @@ class WholeNumber:
             raise StopValidation(str(self.message))
 
 
+class Answered:
+    """Accept only one of the field's choices: an unanswered question is no answer at all."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data not in {value for value, _label in field.choices}:
+            raise StopValidation(str(self.message))
+
+
 def plain_text(form, field) -> None:
     """Refuse control characters a keyboard does not type (PostgreSQL cannot store NUL)."""
     if "\x00" in (field.data or ""):
@@ -87,10 +102,12 @@ class CheckinForm(FlaskForm):
         validators=[WholeNumber(1440, MINUTES_RANGE)],
     )
     swelling = score_field(_("Swelling"), required=False)
+    # No default: a patient skimming past the question must not report "no" by omission.
     adverse_event = RadioField(
         _("Side effects or new symptoms"),
-        choices=[("no", _("No")), ("yes", _("Yes"))],
-        default="no",
+        choices=YES_OR_NO,
+        validate_choice=False,
+        validators=[Answered(ANSWER_SIDE_EFFECT)],
     )
     adverse_event_details = TextAreaField(
         _("What happened, and when?"),

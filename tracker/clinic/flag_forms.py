@@ -1,8 +1,8 @@
 """Forms for decisions on flags and for check-ins taken by phone; the rules live in the services."""
 
+from flask_babel import lazy_gettext as _  # lazy: shown in each request's language
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -12,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from tracker.checkin.forms import YES_OR_NO, Answered
 from tracker.clinic.forms import SCORE_CHOICES, optional_int
 
 # A clinician's decisions; "checked_in" is only ever set by the system.
@@ -22,6 +23,10 @@ RESOLUTION_CHOICES = [
     ("dismissed", "Dismiss"),
 ]
 SCALE = [(str(n), str(n)) for n in range(11)]
+ANSWER_ADVERSE_EVENT = _(
+    "Please say whether the patient had an adverse event since the treatment or the last "
+    "check-in: choose Yes or No."
+)
 
 
 class AcknowledgeForm(FlaskForm):
@@ -47,7 +52,13 @@ class CheckinForm(FlaskForm):
     swelling = SelectField(
         "Swelling (0-10)", choices=SCORE_CHOICES, coerce=optional_int, validate_choice=False
     )
-    adverse_event = BooleanField("Adverse event since the treatment or the last check-in")
+    # No default, as on the patient's own form: "no adverse event" is said, never assumed.
+    adverse_event = RadioField(
+        _("Adverse event since the treatment or the last check-in"),
+        choices=YES_OR_NO,
+        validate_choice=False,
+        validators=[Answered(ANSWER_ADVERSE_EVENT)],
+    )
     adverse_event_details = TextAreaField("What happened", validators=[Length(max=4000)])
     notes = TextAreaField("Notes", validators=[Length(max=4000)])
 
@@ -58,7 +69,7 @@ class CheckinForm(FlaskForm):
             "stiffness": self.stiffness.data,
             "morning_stiffness_minutes": self.morning_stiffness_minutes.data,
             "swelling": self.swelling.data,
-            "adverse_event": bool(self.adverse_event.data),
+            "adverse_event": self.adverse_event.data == "yes",
             "adverse_event_details": self.adverse_event_details.data or "",
             "notes": self.notes.data or "",
         }

@@ -6,14 +6,14 @@ from flask_login import current_user
 from tracker.auth.routes import safe_next_url
 from tracker.clinic import bp, charts
 from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
-from tracker.clinic.forms import copy_errors
+from tracker.clinic.forms import copy_errors, validate_with_rules
 from tracker.extensions import db
 from tracker.followup.flags import (
     describe_evidence,
 )
 from tracker.models import Flag, Patient
 from tracker.services import flagging
-from tracker.services.checkins import record_checkin
+from tracker.services.checkins import check_checkin_values, record_checkin
 from tracker.services.patients import Actor
 from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
@@ -88,7 +88,7 @@ def new_checkin(patient_id: int):
     today = today_in(patient.timezone)
     if request.method == "GET":
         form.recorded_on.data = today
-    if form.validate_on_submit():
+    if validate_with_rules(form, lambda: check_checkin_values(patient, form.values())):
         try:
             checkin, opened = record_checkin(
                 patient, acting_user(), form.values(), source="clinician"

@@ -1,5 +1,6 @@
 """Forms of the clinician UI; the rules themselves live in the services."""
 
+from collections.abc import Callable
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -16,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.models.treatment import KINDS, ROUTES
+from tracker.services.validation import Conflict, InvalidInput
 
 TIMEZONES = sorted(available_timezones())
 SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(11)]
@@ -74,7 +76,25 @@ def copy_errors(form: FlaskForm, errors: dict[str, str]) -> None:
     """Show a service's rule violations next to the form fields they concern."""
     for field_name, message in errors.items():
         field = getattr(form, field_name, None)
-        if field is not None:
-            field.errors = [*field.errors, message]
-        else:
+        if field is None:
             form.form_errors.append(message)
+        elif not field.errors:
+            # A field the form refused already says what is wrong with what was typed.
+            field.errors = [*field.errors, message]
+
+
+def validate_with_rules(form: FlaskForm, check_rules: Callable[[], object]) -> bool:
+    """Validate a sent form; when it fails, also show what the service's rules refuse.
+
+    check_rules runs the service's checks on form.values() and writes nothing. Without it, an
+    error only the service sees would appear after the form's own were fixed: every error is
+    shown in one pass.
+    """
+    if form.validate_on_submit():
+        return True
+    if form.is_submitted():
+        try:
+            check_rules()
+        except (InvalidInput, Conflict) as error:
+            copy_errors(form, error.errors)
+    return False

@@ -4,11 +4,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.clinic import bp, charts
-from tracker.clinic.forms import TIMEZONES, PatientForm, TreatmentForm, copy_errors
+from tracker.clinic.forms import (
+    TIMEZONES,
+    PatientForm,
+    TreatmentForm,
+    copy_errors,
+    validate_with_rules,
+)
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
 from tracker.services.patients import (
     Actor,
+    check_patient_values,
     create_patient,
     patient_record,
     search_patients,
@@ -16,7 +23,11 @@ from tracker.services.patients import (
     view_patient,
 )
 from tracker.services.scope import get_for_clinic, requested_page
-from tracker.services.treatments import record_treatment, update_treatment
+from tracker.services.treatments import (
+    check_treatment_values,
+    record_treatment,
+    update_treatment,
+)
 from tracker.services.validation import Conflict, InvalidInput
 from tracker.timeutil import today_in
 
@@ -62,7 +73,7 @@ def new_patient():
     form = PatientForm()
     if request.method == "GET":
         form.timezone.data = current_user.clinic.timezone
-    if form.validate_on_submit():
+    if validate_with_rules(form, lambda: check_patient_values(form.values(), current_user.clinic)):
         try:
             patient = create_patient(current_user.clinic, acting_user(), form.values())
         except (InvalidInput, Conflict) as error:
@@ -87,7 +98,7 @@ def patient(patient_id: int):
 def edit_patient(patient_id: int):
     patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
     form = PatientForm(obj=patient)
-    if form.validate_on_submit():
+    if validate_with_rules(form, lambda: check_patient_values(form.values(), patient.clinic)):
         try:
             update_patient(patient, acting_user(), form.values())
         except (InvalidInput, Conflict) as error:
@@ -116,7 +127,7 @@ def treatment_form(patient: Patient, treatment: Treatment | None = None) -> Trea
 def new_treatment(patient_id: int):
     patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
     form = treatment_form(patient)
-    if form.validate_on_submit():
+    if validate_with_rules(form, lambda: check_treatment_values(patient, form.values())):
         try:
             treatment = record_treatment(patient, acting_user(), form.values())
         except InvalidInput as error:
@@ -133,7 +144,9 @@ def edit_treatment(treatment_id: int):
     treatment = get_for_clinic(Treatment, treatment_id, current_user.clinic_id)
     patient = treatment.patient
     form = treatment_form(patient, treatment)
-    if form.validate_on_submit():
+    if validate_with_rules(
+        form, lambda: check_treatment_values(patient, form.values(), editing=treatment)
+    ):
         try:
             update_treatment(treatment, acting_user(), form.values())
         except InvalidInput as error:
