@@ -1,9 +1,11 @@
 """Records the export tests share: a Japanese patient's treatment, booster, check-ins and flag."""
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from tests import factories
 from tests.helpers import make_flag
+from tracker.extensions import db
+from tracker.models import CheckIn
 from tracker.services.checkins import record_checkin
 from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
@@ -93,3 +95,26 @@ def other_clinic_records(other_clinic, other_clinician) -> dict:
     )
     make_flag(patient, treatment, kind="relapse")
     return {"patient": patient, "treatment": treatment}
+
+
+def add_checkins(patient, count: int) -> None:
+    """Insert count bare check-ins for the patient in one statement."""
+    db.session.execute(
+        CheckIn.__table__.insert(),
+        [
+            {
+                "clinic_id": patient.clinic_id,
+                "patient_id": patient.id,
+                "recorded_on": date(2025, 1, 1) + timedelta(days=number % 300),
+                "submitted_at": datetime(2025, 1, 1, tzinfo=UTC),
+                "source": "portal",
+                "pain": number % 11,
+                "stiffness": (number * 3) % 11,
+                "adverse_event": False,
+                "adverse_event_details": "",
+                "notes": f"=cmd|' /C calc'!A{number}" if number % 7 == 0 else "",
+            }
+            for number in range(count)
+        ],
+    )
+    db.session.commit()

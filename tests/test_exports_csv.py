@@ -2,18 +2,17 @@
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
 
 from tests import factories
 from tests.conftest import log_in
-from tests.export_records import follow_up_records, other_clinic_records
+from tests.export_records import add_checkins, follow_up_records, other_clinic_records
 from tests.helpers import isolated_client
 from tracker.exports.csv import BOM
 from tracker.extensions import db
-from tracker.models import AuditEvent, CheckIn
+from tracker.models import AuditEvent
 
 NAMES = ["patients", "treatments", "checkins", "flags"]
 
@@ -154,29 +153,6 @@ def test_an_export_left_half_read_is_audited_as_incomplete(app, api, clinic, cli
     [audit] = export_events()
     assert audit.details["complete"] is False
     assert 500 <= audit.details["count"] < 1200
-
-
-def add_checkins(patient, count: int) -> None:
-    """Insert count bare check-ins for the patient in one statement."""
-    db.session.execute(
-        CheckIn.__table__.insert(),
-        [
-            {
-                "clinic_id": patient.clinic_id,
-                "patient_id": patient.id,
-                "recorded_on": date(2025, 1, 1) + timedelta(days=number % 300),
-                "submitted_at": datetime(2025, 1, 1, tzinfo=UTC),
-                "source": "portal",
-                "pain": number % 11,
-                "stiffness": (number * 3) % 11,
-                "adverse_event": False,
-                "adverse_event_details": "",
-                "notes": f"=cmd|' /C calc'!A{number}" if number % 7 == 0 else "",
-            }
-            for number in range(count)
-        ],
-    )
-    db.session.commit()
 
 
 def test_a_large_export_is_streamed_in_batches_before_all_rows_are_read(app, api, clinic):

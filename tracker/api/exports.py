@@ -17,6 +17,16 @@ FHIR_NDJSON = "application/fhir+ndjson"
 TEXT = {"type": "string"}
 
 
+def fhir_resource(resource_type: str) -> dict:
+    """The OpenAPI schema of a FHIR resource: JSON whose resourceType names it."""
+    return {
+        "type": "object",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string", "enum": [resource_type]}},
+        "externalDocs": {"url": f"https://hl7.org/fhir/R4B/{resource_type.lower()}.html"},
+    }
+
+
 def fhir_answer(resource) -> Response:
     return Response(resource.model_dump_json(), content_type=f"{FHIR_JSON}; charset=utf-8")
 
@@ -43,7 +53,12 @@ def export_csv(name: str):
 
 @bp.route("/fhir/Questionnaire/checkin", methods=["GET"])
 @token_required
-@bp.response(200, TEXT, content_type=FHIR_JSON, description="A FHIR R4 Questionnaire.")
+@bp.response(
+    200,
+    fhir_resource("Questionnaire"),
+    content_type=FHIR_JSON,
+    description="A FHIR R4 Questionnaire.",
+)
 def fhir_questionnaire():
     """The check-in Questionnaire that every QuestionnaireResponse answers."""
     return fhir_answer(questionnaire(clinic_id()))
@@ -51,7 +66,9 @@ def fhir_questionnaire():
 
 @bp.route("/fhir/CodeSystem/followup", methods=["GET"])
 @token_required
-@bp.response(200, TEXT, content_type=FHIR_JSON, description="A FHIR R4 CodeSystem.")
+@bp.response(
+    200, fhir_resource("CodeSystem"), content_type=FHIR_JSON, description="A FHIR R4 CodeSystem."
+)
 def fhir_code_system():
     """The tracker's own codes: measures, flags, treatment kinds, activities."""
     return fhir_answer(code_system(clinic_id()))
@@ -59,7 +76,13 @@ def fhir_code_system():
 
 @bp.route("/fhir/Patient/<int:patient_id>/$everything", methods=["GET"])
 @token_required
-@bp.response(200, TEXT, content_type=FHIR_JSON, description="A FHIR R4 Bundle (collection).")
+@bp.response(
+    200,
+    fhir_resource("Bundle"),
+    content_type=FHIR_JSON,
+    description="A FHIR R4 Bundle (collection).",
+)
+@bp.alt_response(404, description="No such patient in the clinic.")
 def fhir_everything(patient_id: int):
     """A patient's whole follow-up as one Bundle (audited)."""
     return fhir_answer(patient_everything(patient_id, clinic_id(), api_actor()))
