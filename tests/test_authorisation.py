@@ -67,7 +67,17 @@ API_ENDPOINTS = [
     ("GET", "/api/v1/flags", None, 200),
     ("POST", "/api/v1/flags/{flag}/acknowledge", None, 200),
     ("POST", "/api/v1/flags/{flag}/resolve", {"resolution": "monitor", "note": "Stable."}, 200),
+    ("GET", "/api/v1/exports/checkins.csv", None, 200),
+    ("GET", "/api/v1/fhir/Questionnaire/checkin", None, 200),
+    ("GET", "/api/v1/fhir/CodeSystem/followup", None, 200),
+    ("GET", "/api/v1/fhir/Patient/{patient}/$everything", None, 200),
+    ("GET", "/api/v1/fhir/$export", None, 200),
 ]
+# Exports answer in their own formats; every other endpoint answers JSON.
+EXPORT_MIMETYPES = {
+    "/api/v1/exports/checkins.csv": "text/csv",
+    "/api/v1/fhir/$export": "application/fhir+ndjson",
+}
 OBJECT_API_ENDPOINTS = [endpoint for endpoint in API_ENDPOINTS if "{" in endpoint[1]]
 
 
@@ -130,7 +140,12 @@ def test_every_api_route_is_in_the_matrix(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     tested = {
-        (method, url.replace("{patient}", "<int:patient_id>").replace("{flag}", "<int:flag_id>"))
+        (
+            method,
+            url.replace("{patient}", "<int:patient_id>")
+            .replace("{flag}", "<int:flag_id>")
+            .replace("/checkins.csv", "/<name>.csv"),
+        )
         for method, url, _, _ in API_ENDPOINTS
     }
 
@@ -384,4 +399,7 @@ def test_own_clinics_api_endpoint_answers(api, records, method, url, body, statu
     response = call(api, method, url.format(**records), body)
 
     assert response.status_code == status, response.get_json()
-    assert response.is_json
+    if url in EXPORT_MIMETYPES:
+        assert response.mimetype == EXPORT_MIMETYPES[url]
+    else:
+        assert response.is_json

@@ -32,6 +32,7 @@ class TrackerApi(Api):
 
 def register_api(app: Flask) -> None:
     """Bind the API, its OpenAPI document and its error answers to the app."""
+    from tracker.api import exports  # noqa: F401  (its routes join the blueprint)
     from tracker.api.routes import bp
 
     api = TrackerApi(app, spec_kwargs={"servers": [{"url": "/"}]})

@@ -1,0 +1,158 @@
+"""The tracker's own FHIR definitions: the follow-up CodeSystem and the check-in Questionnaire."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fhir.resources.R4B.codesystem import CodeSystem
+from fhir.resources.R4B.questionnaire import Questionnaire
+
+from tracker.exports.fhir_links import LOINC, MAX_VALUE, MIN_VALUE, TRANSLATION, FhirLinks
+from tracker.models.treatment import KINDS as TREATMENT_KINDS
+
+PAIN_LOINC = {
+    "system": LOINC,
+    "code": "72514-3",
+    "display": "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
+}
+MEASURES = {
+    "stiffness": "Morning stiffness severity (0-10)",
+    "morning_stiffness_minutes": "Duration of morning stiffness (minutes)",
+    "swelling": "Joint swelling (0-10)",
+}
+FLAG_NAMES = {
+    "adverse_event": "Adverse event reported",
+    "relapse": "Relapse: stiffness or pain back at the pre-treatment level",
+    "booster_window": "Booster window: morning stiffness coming back",
+    "non_responder": "No improvement after treatment",
+    "missed_milestone": "Missed follow-up check-in",
+}
+MILESTONE_CHECKIN = "milestone_checkin"
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item of the check-in: its linkId, FHIR type, English text and answer range."""
+
+    link_id: str
+    item_type: str
+    text: str  # a msgid of the translation catalogue
+    required: bool = False
+    low: int | None = None
+    high: int | None = None
+    shown_when_yes: str | None = None  # the boolean item that must be answered yes
+
+
+# The texts are the check-in form's own questions, so both read the same in each language.
+QUESTIONS = (
+    Question("pain", "integer", "How much pain do you have today?", True, 0, 10),
+    Question(
+        "stiffness",
+        "integer",
+        "How stiff was your joint when you got up this morning?",
+        True,
+        0,
+        10,
+    ),
+    Question(
+        "morning_stiffness_minutes",
+        "integer",
+        "How many minutes did the morning stiffness last?",
+        False,
+        0,
+        1440,
+    ),
+    Question("swelling", "integer", "How swollen is your joint today?", False, 0, 10),
+    Question(
+        "adverse_event",
+        "boolean",
+        "Since your treatment or your last check-in, have you had a side effect or a new "
+        "symptom that worries you?",
+        True,
+    ),
+    Question(
+        "adverse_event_details",
+        "text",
+        "What happened, and when?",
+        shown_when_yes="adverse_event",
+    ),
+    Question("notes", "text", "Anything else you would like your care team to know?"),
+)
+QUESTIONNAIRE_TITLE = "Follow-up check-in"
+
+
+def concept_code(links: FhirLinks, code: str, display: str) -> dict:
+    return {"system": links.code_system, "code": code, "display": display}
+
+
+def question_code(links: FhirLinks, link_id: str) -> list[dict] | None:
+    if link_id == "pain":
+        return [PAIN_LOINC]
+    if link_id in MEASURES:
+        return [concept_code(links, link_id, MEASURES[link_id])]
+    return None
+
+
+def follow_up_code_system(links: FhirLinks) -> CodeSystem:
+    """Build the CodeSystem of the tracker's measures, flags, treatments and activities."""
+
+    def group(code: str, display: str, members: dict[str, str]) -> dict:
+        children = [{"code": key, "display": name} for key, name in members.items()]
+        return {"code": code, "display": display, "concept": children}
+
+    return CodeSystem(
+        id="followup",
+        url=links.code_system,
+        name="FollowUpTracker",
+        title="Follow-up tracker codes",
+        status="active",
+        content="complete",
+        hierarchyMeaning="grouped-by",
+        caseSensitive=True,
+        concept=[
+            group("measures", "Check-in measures", MEASURES),
+            group("flags", "Worklist flags", FLAG_NAMES),
+            group("treatments", "Treatment kinds", TREATMENT_KINDS),
+            group("activities", "Follow-up activities", {MILESTONE_CHECKIN: "Milestone check-in"}),
+        ],
+    )
+
+
+def translated(japanese: str) -> dict:
+    """The primitive extension that carries a text's Japanese translation."""
+    parts = [{"url": "lang", "valueCode": "ja"}, {"url": "content", "valueString": japanese}]
+    return {"extension": [{"url": TRANSLATION, "extension": parts}]}
+
+
+def checkin_questionnaire(links: FhirLinks, japanese: Callable[[str], str]) -> Questionnaire:
+    """Build the check-in Questionnaire; japanese(msgid) gives each text's Japanese."""
+    items = []
+    for question in QUESTIONS:
+        item = {
+            "linkId": question.link_id,
+            "text": question.text,
+            "_text": translated(japanese(question.text)),
+            "type": question.item_type,
+            "required": question.required,
+            "code": question_code(links, question.link_id),
+        }
+        if question.low is not None:
+            item["extension"] = [
+                {"url": MIN_VALUE, "valueInteger": question.low},
+                {"url": MAX_VALUE, "valueInteger": question.high},
+            ]
+        if question.shown_when_yes:
+            item["enableWhen"] = [
+                {"question": question.shown_when_yes, "operator": "=", "answerBoolean": True}
+            ]
+        items.append(item)
+    return Questionnaire(
+        id="checkin",
+        url=links.questionnaire,
+        name="FollowUpCheckIn",
+        title=QUESTIONNAIRE_TITLE,
+        _title=translated(japanese(QUESTIONNAIRE_TITLE)),
+        status="active",
+        subjectType=["Patient"],
+        language="en",
+        item=items,
+    )

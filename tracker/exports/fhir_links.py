@@ -1,0 +1,49 @@
+"""Where the tracker's FHIR resources live: canonical URLs, ids and references."""
+
+from dataclasses import dataclass
+
+LOINC = "http://loinc.org"
+UCUM = "http://unitsofmeasure.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+LANGUAGE = "urn:ietf:bcp:47"
+TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
+MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
+MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+
+
+@dataclass(frozen=True)
+class FhirLinks:
+    """The addresses of one clinic's resources on this deployment."""
+
+    base_url: str  # PUBLIC_BASE_URL
+    clinic_id: int
+
+    @property
+    def fhir_base(self) -> str:
+        return f"{self.base_url}/api/v1/fhir"
+
+    @property
+    def code_system(self) -> str:
+        return f"{self.fhir_base}/CodeSystem/followup"
+
+    @property
+    def questionnaire(self) -> str:
+        return f"{self.fhir_base}/Questionnaire/checkin"
+
+    @property
+    def patient_ids(self) -> str:
+        """The identifier system of the clinic's own patient numbers (external_id)."""
+        return f"{self.base_url}/clinics/{self.clinic_id}/external-ids"
+
+    def full_url(self, resource) -> str:
+        return f"{self.fhir_base}/{resource.get_resource_type()}/{resource.id}"
+
+
+def resource_id(resource_type: str, row_id: int, suffix: str = "") -> str:
+    """A stable id from the row's id: patient-12, observation-40-pain."""
+    return f"{resource_type.lower()}-{row_id}" + (f"-{suffix}" if suffix else "")
+
+
+def reference(resource_type: str, row_id: int, suffix: str = "") -> dict:
+    """A relative reference to a resource of this tracker: {"reference": "Patient/patient-12"}."""
+    return {"reference": f"{resource_type}/{resource_id(resource_type, row_id, suffix)}"}

@@ -1,0 +1,230 @@
+"""One FHIR R4 (R4B models) resource per tracker record, built and validated by fhir.resources.
+
+Each function takes the row's values (an ORM object or a Row: anything with the attributes)
+and the clinic's links; none reads the database.
+"""
+
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.flag import Flag
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.organization import Organization
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.procedure import Procedure
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+from tracker.exports.fhir_definitions import (
+    FLAG_NAMES,
+    MEASURES,
+    MILESTONE_CHECKIN,
+    PAIN_LOINC,
+    concept_code,
+)
+from tracker.exports.fhir_links import LANGUAGE, OBSERVATION_CATEGORY, UCUM, FhirLinks, reference
+from tracker.exports.fhir_links import resource_id as rid
+from tracker.models.treatment import KINDS as TREATMENT_KINDS
+from tracker.models.treatment import ROUTES
+from tracker.timeutil import isoformat_z
+
+LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
+SURVEY = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}]
+# A milestone reminder's status in the outbox, read as a CarePlan activity status.
+ACTIVITY_STATUS = {
+    "scheduled": "scheduled",
+    "retry": "scheduled",
+    "sending": "scheduled",
+    "sent": "in-progress",
+    "failed": "on-hold",
+    "completed": "completed",
+    "cancelled": "cancelled",
+    "skipped": "cancelled",
+    "missed": "stopped",
+}
+STILL_PLANNED = {"scheduled", "in-progress", "on-hold"}
+# Patients answer every check-in themselves, by email or portal, or to a clinician on the phone.
+SOURCE_NAMES = {
+    "email_link": "Answered from the emailed link",
+    "portal": "Answered in the patient portal",
+    "clinician": "Answered to a clinician (phone or visit)",
+    "api": "Recorded through the API",
+}
+
+
+def organization(clinic, links: FhirLinks) -> Organization:
+    """Build the clinic as an Organization."""
+    return Organization(id=rid("Organization", clinic.id), name=clinic.name, active=True)
+
+
+def patient(row, links: FhirLinks) -> Patient:
+    """Build a Patient: the clinic's number, name, email and language."""
+    language = row.language
+    return Patient(
+        id=rid("Patient", row.id),
+        identifier=[{"use": "usual", "system": links.patient_ids, "value": row.external_id}],
+        name=[{"text": row.name}],
+        telecom=[{"system": "email", "value": row.email}] if row.email else None,
+        communication=[
+            {
+                "language": {
+                    "coding": [
+                        {"system": LANGUAGE, "code": language, "display": LANGUAGE_NAMES[language]}
+                    ],
+                    "text": LANGUAGE_NAMES[language],
+                },
+                "preferred": True,
+            }
+        ],
+        managingOrganization=reference("Organization", row.clinic_id),
+    )
+
+
+def treatment_note(row) -> str:
+    dose = f"{row.cell_dose_million} million cells" if row.cell_dose_million else "not recorded"
+    parts = [
+        f"Kind: {TREATMENT_KINDS.get(row.kind, row.kind)}",
+        f"route: {ROUTES.get(row.route, row.route)}",
+        f"dose: {dose}",
+    ]
+    if row.kl_grade is not None:
+        parts.append(f"KL grade: {row.kl_grade}")
+    return "; ".join(parts) + "."
+
+
+def procedure(row, links: FhirLinks) -> Procedure:
+    """Build a treatment (or booster, partOf the treatment it boosts) as a Procedure."""
+    notes = [{"text": treatment_note(row)}] + ([{"text": row.notes}] if row.notes else [])
+    return Procedure(
+        id=rid("Procedure", row.id),
+        status="completed",
+        code={
+            "coding": [concept_code(links, row.kind, TREATMENT_KINDS.get(row.kind, row.kind))],
+            "text": TREATMENT_KINDS.get(row.kind, row.kind),
+        },
+        subject=reference("Patient", row.patient_id),
+        performedDateTime=row.treated_on.isoformat(),
+        bodySite=[{"text": row.site}],
+        note=notes,
+        partOf=[reference("Procedure", row.booster_of_id)] if row.booster_of_id else None,
+    )
+
+
+def care_plan(row, milestones, links: FhirLinks) -> CarePlan:
+    """Build a treatment's follow-up schedule: one activity per milestone reminder."""
+    activities = []
+    for reminder in milestones:
+        status = ACTIVITY_STATUS.get(reminder.status, "unknown")
+        label = f"{reminder.milestone_weeks}-week check-in"
+        detail = {
+            "code": {"coding": [concept_code(links, MILESTONE_CHECKIN, label)], "text": label},
+            "status": status,
+            "statusReason": {"text": reminder.status},
+            "scheduledPeriod": {
+                "start": isoformat_z(reminder.due_at),
+                "end": isoformat_z(reminder.window_closes_at),
+            },
+        }
+        activities.append({"detail": detail})
+    planned = any(activity["detail"]["status"] in STILL_PLANNED for activity in activities)
+    return CarePlan(
+        id=rid("CarePlan", row.id),
+        status="active" if planned else "completed",
+        intent="plan",
+        title=f"Follow-up after treatment on {row.treated_on.isoformat()}",
+        subject=reference("Patient", row.patient_id),
+        period={"start": row.treated_on.isoformat()},
+        supportingInfo=[reference("Procedure", row.id)],
+        activity=activities or None,
+    )
+
+
+def answer(link_id: str, value_field: str, value) -> dict:
+    return {"linkId": link_id, "answer": [{value_field: value}]}
+
+
+def questionnaire_response(row, links: FhirLinks) -> QuestionnaireResponse:
+    """Build a check-in as the answers to the check-in Questionnaire."""
+    items = [
+        answer("pain", "valueInteger", row.pain),
+        answer("stiffness", "valueInteger", row.stiffness),
+    ]
+    if row.morning_stiffness_minutes is not None:
+        items.append(
+            answer("morning_stiffness_minutes", "valueInteger", row.morning_stiffness_minutes)
+        )
+    if row.swelling is not None:
+        items.append(answer("swelling", "valueInteger", row.swelling))
+    items.append(answer("adverse_event", "valueBoolean", bool(row.adverse_event)))
+    if row.adverse_event_details:
+        items.append(answer("adverse_event_details", "valueString", row.adverse_event_details))
+    if row.notes:
+        items.append(answer("notes", "valueString", row.notes))
+    return QuestionnaireResponse(
+        id=rid("QuestionnaireResponse", row.id),
+        questionnaire=links.questionnaire,
+        status="completed",
+        subject=reference("Patient", row.patient_id),
+        basedOn=[reference("CarePlan", row.treatment_id)] if row.treatment_id else None,
+        authored=isoformat_z(row.submitted_at),
+        source={**reference("Patient", row.patient_id), "display": SOURCE_NAMES.get(row.source)},
+        item=items,
+    )
+
+
+def observations(row, links: FhirLinks) -> list[Observation]:
+    """Build the Observations a check-in's answers give: pain (LOINC) and the tracker's measures."""
+    shared = {
+        "status": "final",
+        "category": SURVEY,
+        "subject": reference("Patient", row.patient_id),
+        "effectiveDateTime": row.recorded_on.isoformat(),
+        "issued": isoformat_z(row.submitted_at),
+        "derivedFrom": [reference("QuestionnaireResponse", row.id)],
+    }
+    found = [
+        Observation(
+            id=rid("Observation", row.id, "pain"),
+            code={"coding": [PAIN_LOINC], "text": "Pain"},
+            valueInteger=row.pain,
+            **shared,
+        )
+    ]
+    for measure in ("stiffness", "swelling"):
+        value = getattr(row, measure)
+        if value is not None:
+            found.append(
+                Observation(
+                    id=rid("Observation", row.id, measure),
+                    code={"coding": [concept_code(links, measure, MEASURES[measure])]},
+                    valueInteger=value,
+                    **shared,
+                )
+            )
+    if row.morning_stiffness_minutes is not None:
+        measure = "morning_stiffness_minutes"
+        found.append(
+            Observation(
+                id=rid("Observation", row.id, "minutes"),
+                code={"coding": [concept_code(links, measure, MEASURES[measure])]},
+                valueQuantity={
+                    "value": row.morning_stiffness_minutes,
+                    "unit": "min",
+                    "system": UCUM,
+                    "code": "min",
+                },
+                **shared,
+            )
+        )
+    return found
+
+
+def flag(row, links: FhirLinks) -> Flag:
+    """Build a worklist flag: active until it is resolved."""
+    return Flag(
+        id=rid("Flag", row.id),
+        status="inactive" if row.status == "resolved" else "active",
+        code={
+            "coding": [concept_code(links, row.kind, FLAG_NAMES.get(row.kind, row.kind))],
+            "text": FLAG_NAMES.get(row.kind, row.kind),
+        },
+        subject=reference("Patient", row.patient_id),
+        period={"start": isoformat_z(row.opened_at), "end": isoformat_z(row.resolved_at)},
+    )
