@@ -88,6 +88,9 @@ class Config:
         "LOGIN_RATE_LIMIT_PER_ACCOUNT", "5 per 10 minutes"
     )
 
+    # No form or API call comes near this; a larger body is refused before it is read (413).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", False)
@@ -104,7 +107,7 @@ class Config:
 
     API_TITLE = "Follow-up tracker API"
     API_VERSION = "v1"
-    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_VERSION = "3.1.0"
     OPENAPI_URL_PREFIX = "/api/v1"
     OPENAPI_JSON_PATH = "openapi.json"
 

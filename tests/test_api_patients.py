@@ -240,7 +240,7 @@ def test_create_treatment_answers_201_with_four_milestone_reminders(api, patient
         api,
         patient.id,
         kl_grade=3,
-        cell_dose_million="50",
+        cell_dose_million=50,
         baseline={"pain": 6, "stiffness": 7, "morning_stiffness_minutes": 45},
         notes="First harvest; two doses frozen.",
     )
@@ -252,7 +252,7 @@ def test_create_treatment_answers_201_with_four_milestone_reminders(api, patient
     assert body["route"] == "intra_articular"
     assert body["site"] == "left knee"
     assert body["kl_grade"] == 3
-    assert body["cell_dose_million"] == "50.00"
+    assert body["cell_dose_million"] == 50
     assert body["booster_of"] is None
     assert body["baseline"] == {"pain": 6, "stiffness": 7, "morning_stiffness_minutes": 45}
     reminders = body["reminders"]

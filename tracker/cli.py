@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.followup.schedule import validate_timezone
 from tracker.models import ApiToken, Clinic, User
 from tracker.services.accounts import change_password
-from tracker.services.validation import Checker, InvalidInput
+from tracker.services.validation import Checker, InvalidInput, single_line_error
 
 TOKEN_PREFIX = "fut_"  # noqa: S105 (a label, not a secret)
 
@@ -41,12 +41,20 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
+def refuse_control_characters(label: str, value: str) -> None:
+    """Fail on a line break or other control character: names end up in email headers."""
+    message = single_line_error(value)
+    if message:
+        fail(f"The {label}: {message}")
+
+
 def register_commands(app: Flask) -> None:
     @app.cli.command("create-clinic")
     @click.argument("name")
     @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
     def create_clinic(name: str, timezone: str) -> None:
         """Create a clinic."""
+        refuse_control_characters("clinic name", name)
         name = name.strip()
         if not name or len(name) > 200:
             fail("The clinic name must be 1 to 200 characters.")
@@ -71,6 +79,10 @@ def register_commands(app: Flask) -> None:
         email: str, clinic_name: str, role: str, name: str, password_stdin: bool
     ) -> None:
         """Create a clinician or admin account."""
+        refuse_control_characters("clinic name", clinic_name)
+        refuse_control_characters("name", name)
+        if len(name.strip()) > 200:
+            fail("The name must be at most 200 characters.")
         check = Checker()
         email = check.email("email", email)
         if check.errors:
@@ -86,7 +98,8 @@ def register_commands(app: Flask) -> None:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
         if len(password) < 12:
             fail("The password must be at least 12 characters.")
-        user = User(clinic_id=clinic.id, email=email, name=name or email.split("@")[0], role=role)
+        name = name.strip() or email.split("@")[0]
+        user = User(clinic_id=clinic.id, email=email, name=name, role=role)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()

@@ -17,6 +17,8 @@ def wants_json() -> bool:
 
 def handle_http_error(error: HTTPException):
     """Answer an HTTP error as JSON on the API and as a page elsewhere."""
+    # Headers the error carries (Allow on a 405) belong to either answer; the body is ours.
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
     if wants_json():
         data = getattr(error, "data", None) or {}
         # flask_smorest.abort(code, message=...) keeps the message in data, not description.
@@ -26,6 +28,7 @@ def handle_http_error(error: HTTPException):
             body["errors"] = errors
         response = jsonify(body)
         response.status_code = error.code or 500
+        response.headers.extend(headers)
         for name, value in (data.get("headers") or {}).items():
             response.headers[name] = value
         if error.code == 401:
@@ -33,7 +36,7 @@ def handle_http_error(error: HTTPException):
         return response
     if error.code == 429:
         return too_many_attempts()
-    return render_template("errors/error.html", error=error), error.code
+    return render_template("errors/error.html", error=error), error.code, headers
 
 
 def too_many_attempts():

@@ -4,6 +4,7 @@ from flask import g, request
 from flask_smorest import Blueprint, abort
 
 from tracker.api.auth import token_required
+from tracker.api.body import check_json_body
 from tracker.api.schemas import (
     CheckInCreate,
     CheckInOut,
@@ -34,12 +35,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tra
 
 @bp.before_request
 def require_json_body():
-    """A body that is not JSON answers 400, before any field is looked at."""
+    """A body that is not a JSON object answers 400, before any field is looked at."""
     if request.method in ("POST", "PUT", "PATCH") and request.get_data():
-        if not request.is_json or request.get_json(silent=True) is None:
-            abort(400, message="The request body must be JSON (Content-Type: application/json).")
-        if not isinstance(request.get_json(silent=True), dict):
-            abort(400, message="The request body must be a JSON object.")
+        check_json_body()
 
 
 def api_actor() -> Actor:

@@ -1,14 +1,103 @@
 """Request and response schemas: the one definition behind validation and the OpenAPI document."""
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
 from tracker.services.flagging import CLINICIAN_RESOLUTIONS
+from tracker.services.validation import (
+    EARLIEST_DATE,
+    EMAIL_PATTERN,
+    IANA_ZONES,
+    LARGEST_DOSE,
+    MULTI_LINE_PATTERN,
+    SINGLE_LINE_PATTERN,
+    SMALLEST_DOSE,
+    ZONE_MESSAGE,
+    multi_line_error,
+    single_line_error,
+)
 from tracker.timeutil import isoformat_z
 
 SCORE = validate.Range(min=0, max=10)
+TEXT_LIMIT = 4000
+
+
+def refuse_blank_or_control_characters(value: str) -> None:
+    """Refuse what the services would: a blank value, or a line break or other control."""
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
+    message = single_line_error(value)
+    if message:
+        raise ValidationError(message)
+
+
+def refuse_nul(value: str) -> None:
+    """Refuse NUL, which PostgreSQL cannot store in text."""
+    message = multi_line_error(value)
+    if message:
+        raise ValidationError(message)
+
+
+def single_line(max_length: int, description: str = "", **kwargs) -> fields.String:
+    """A one-line text field; the document states its rule as a pattern."""
+    return fields.String(
+        validate=[validate.Length(min=1, max=max_length), refuse_blank_or_control_characters],
+        metadata={
+            "pattern": SINGLE_LINE_PATTERN,
+            "description": (description + " One line: no control characters.").strip(),
+        },
+        **kwargs,
+    )
+
+
+def multi_line(description: str = "") -> fields.String:
+    """A free-text field that may hold line breaks, but no NUL."""
+    return fields.String(
+        load_default="",
+        validate=[validate.Length(max=TEXT_LIMIT), refuse_nul],
+        metadata={
+            "pattern": MULTI_LINE_PATTERN,
+            "description": (description + " Line breaks allowed; no NUL.").strip(),
+        },
+    )
+
+
+def clinic_day(description: str, **kwargs) -> fields.Date:
+    """A day in the patient's life, as the services accept it (OpenAPI cannot bound a date)."""
+    return fields.Date(
+        metadata={
+            "description": f"{description} From {EARLIEST_DATE.isoformat()} up to today "
+            "in the patient's time zone, never in the future."
+        },
+        **kwargs,
+    )
+
+
+class WholeNumber(fields.Integer):
+    """An integer as JSON Schema reads one: 5 and 5.0 are the same number, 5.5 is refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
+class Dose(fields.Decimal):
+    """Million cells: a JSON number both ways, kept to two decimals."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # A string or a boolean is not a number, whatever Decimal() would make of it.
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else float(value)
 
 
 class UTCDateTime(fields.DateTime):
@@ -24,61 +113,73 @@ class StrictSchema(Schema):
 
 
 class PatientCreate(StrictSchema):
-    external_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.String(load_default=None, allow_none=True)
+    external_id = single_line(64, "The clinic's own patient number (MRN).", required=True)
+    name = single_line(200, required=True)
+    email = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=254),
+        metadata={
+            "format": "email",
+            "pattern": EMAIL_PATTERN,
+            "description": "Leave out, or null, for no email. The domain must be one mail can "
+            "reach: not a special-use name such as .test or .local.",
+        },
+    )
     timezone = fields.String(
         load_default=None,
         allow_none=True,
+        validate=validate.OneOf(IANA_ZONES, error=ZONE_MESSAGE),
         metadata={"description": "IANA time zone; defaults to the clinic's."},
     )
     language = fields.String(load_default="en", validate=validate.OneOf(["en", "ja"]))
-    frozen_doses = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 100))
+    frozen_doses = WholeNumber(load_default=0, validate=validate.Range(0, 100))
 
 
 class BaselineIn(StrictSchema):
-    pain = fields.Integer(strict=True, required=True, validate=SCORE)
-    stiffness = fields.Integer(strict=True, required=True, validate=SCORE)
-    morning_stiffness_minutes = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 1440)
+    pain = WholeNumber(required=True, validate=SCORE)
+    stiffness = WholeNumber(required=True, validate=SCORE)
+    morning_stiffness_minutes = WholeNumber(
+        load_default=None, allow_none=True, validate=validate.Range(0, 1440)
     )
 
 
 class TreatmentCreate(StrictSchema):
-    treated_on = fields.Date(required=True)
+    treated_on = clinic_day("The day of the treatment.", required=True)
     kind = fields.String(required=True, validate=validate.OneOf(list(TREATMENT_KINDS)))
     route = fields.String(required=True, validate=validate.OneOf(list(ROUTES)))
-    site = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    kl_grade = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 4)
-    )
-    cell_dose_million = fields.Decimal(
+    site = single_line(200, "Where it was given, e.g. left knee.", required=True)
+    kl_grade = WholeNumber(load_default=None, allow_none=True, validate=validate.Range(0, 4))
+    cell_dose_million = Dose(
         load_default=None,
         allow_none=True,
-        as_string=True,
-        validate=validate.Range(min=0, min_inclusive=False),
+        validate=validate.Range(
+            min=SMALLEST_DOSE,
+            max=LARGEST_DOSE,
+            error=f"Must be from {SMALLEST_DOSE} to {LARGEST_DOSE} million cells "
+            "(the dose is kept to two decimals).",
+        ),
+        metadata={"description": "Million cells, kept to two decimals."},
     )
-    booster_of = fields.Integer(strict=True, load_default=None, allow_none=True)
+    booster_of = WholeNumber(load_default=None, allow_none=True)
     used_frozen_dose = fields.Boolean(load_default=False)
     baseline = fields.Nested(BaselineIn, load_default=None, allow_none=True)
-    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    notes = multi_line()
 
 
 class CheckInCreate(StrictSchema):
-    recorded_on = fields.Date(
-        load_default=None,
-        allow_none=True,
-        metadata={"description": "Defaults to today in the patient's zone."},
+    recorded_on = clinic_day(
+        "The day the answers describe; defaults to today.", load_default=None, allow_none=True
     )
-    pain = fields.Integer(strict=True, required=True, validate=SCORE)
-    stiffness = fields.Integer(strict=True, required=True, validate=SCORE)
-    morning_stiffness_minutes = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 1440)
+    pain = WholeNumber(required=True, validate=SCORE)
+    stiffness = WholeNumber(required=True, validate=SCORE)
+    morning_stiffness_minutes = WholeNumber(
+        load_default=None, allow_none=True, validate=validate.Range(0, 1440)
     )
-    swelling = fields.Integer(strict=True, load_default=None, allow_none=True, validate=SCORE)
+    swelling = WholeNumber(load_default=None, allow_none=True, validate=SCORE)
     adverse_event = fields.Boolean(load_default=False)
-    adverse_event_details = fields.String(load_default="", validate=validate.Length(max=4000))
-    notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    adverse_event_details = multi_line("Required when adverse_event is true.")
+    notes = multi_line()
 
 
 class FlagQuery(Schema):
@@ -97,7 +198,7 @@ class FlagQuery(Schema):
 
 class FlagResolve(StrictSchema):
     resolution = fields.String(required=True, validate=validate.OneOf(list(CLINICIAN_RESOLUTIONS)))
-    note = fields.String(load_default="", validate=validate.Length(max=4000))
+    note = multi_line()
 
 
 class ReminderOut(Schema):
@@ -130,7 +231,7 @@ class TreatmentOut(Schema):
     route = fields.String()
     site = fields.String()
     kl_grade = fields.Integer(allow_none=True)
-    cell_dose_million = fields.Decimal(as_string=True, allow_none=True)
+    cell_dose_million = Dose(allow_none=True)
     booster_of = fields.Integer(attribute="booster_of_id", allow_none=True)
     used_frozen_dose = fields.Boolean()
     baseline = fields.Function(lambda treatment: BaselineOut().dump(treatment))

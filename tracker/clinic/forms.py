@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,10 +15,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from tracker.models.treatment import KINDS, ROUTES
-from tracker.services.validation import Conflict, InvalidInput
+from tracker.services.validation import (
+    SMALLEST_DOSE,
+    Conflict,
+    InvalidInput,
+    multi_line_error,
+    single_line_error,
+)
 
 TIMEZONES = sorted(available_timezones())
 SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(11)]
@@ -27,9 +41,26 @@ def optional_int(value):
     return int(value) if value not in (None, "") else None
 
 
+def single_line(form, field) -> None:
+    """Refuse line breaks and other control characters, as the services do."""
+    if single_line_error(field.data or ""):
+        raise ValidationError(
+            _(
+                "Please keep this on one line, without line breaks, tabs, NUL or other control characters."
+            )
+        )
+
+
+def no_nul(form, field) -> None:
+    if multi_line_error(field.data or ""):
+        raise ValidationError(_("Please remove the NUL characters."))
+
+
 class PatientForm(FlaskForm):
-    external_id = StringField("External ID (MRN)", validators=[DataRequired(), Length(max=64)])
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    external_id = StringField(
+        "External ID (MRN)", validators=[DataRequired(), Length(max=64), single_line]
+    )
+    name = StringField("Name", validators=[DataRequired(), Length(max=200), single_line])
     email = EmailField("Email", validators=[Optional(), Length(max=254)])
     timezone = StringField("Time zone", validators=[Optional(), Length(max=64)])
     language = SelectField("Language", choices=[("en", "English"), ("ja", "日本語 (Japanese)")])
@@ -52,11 +83,21 @@ class TreatmentForm(FlaskForm):
     treated_on = DateField("Treated on", validators=[InputRequired()])
     kind = SelectField("Kind", choices=list(KINDS.items()))
     route = SelectField("Route", choices=list(ROUTES.items()))
-    site = StringField("Site", validators=[DataRequired(), Length(max=200)])
+    site = StringField("Site", validators=[DataRequired(), Length(max=200), single_line])
     kl_grade = SelectField(
         "KL grade", choices=[("", "—")] + [(str(n), str(n)) for n in range(5)], coerce=optional_int
     )
-    cell_dose_million = DecimalField("Cell dose (million)", places=2, validators=[Optional()])
+    cell_dose_million = DecimalField(
+        "Cell dose (million)",
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=SMALLEST_DOSE,
+                message=_("Please enter at least 0.01 million cells (two decimals are kept)."),
+            ),
+        ],
+    )
     booster_of = SelectField("Booster of", coerce=optional_int, validate_choice=False)
     used_frozen_dose = BooleanField("Uses a frozen dose from the cell bank")
     baseline_pain = SelectField("Pain (0-10)", choices=SCORE_CHOICES, coerce=optional_int)
@@ -66,7 +107,7 @@ class TreatmentForm(FlaskForm):
     baseline_morning_stiffness_minutes = IntegerField(
         "Minutes of morning stiffness", validators=[Optional(), NumberRange(0, 1440)]
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000), no_nul])
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

@@ -36,11 +36,12 @@ def check_checkin_values(patient: Patient, values: dict) -> dict:
         values.get("adverse_event_details") or "",
         required=False,
         max_length=4000,
+        multi_line=True,
     )
     if cleaned["adverse_event"] and not cleaned["adverse_event_details"]:
         check.fail("adverse_event_details", "Please describe what happened.")
     cleaned["notes"] = check.text(
-        "notes", values.get("notes") or "", required=False, max_length=4000
+        "notes", values.get("notes") or "", required=False, max_length=4000, multi_line=True
     )
     check.done()
     return cleaned

@@ -226,7 +226,7 @@ def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: date
     """Record a clinician's decision on a flag (checked_in is the system's alone)."""
     check = Checker()
     check.choice("resolution", resolution, CLINICIAN_RESOLUTIONS)
-    note = check.text("note", note or "", required=False, max_length=4000)
+    note = check.text("note", note or "", required=False, max_length=4000, multi_line=True)
     check.done()
     user_id = actor.user.id if actor.user else None
     changed = decide(

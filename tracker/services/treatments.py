@@ -11,7 +11,7 @@ from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
 from tracker.services.scope import MAX_ID
-from tracker.services.validation import Checker
+from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, SMALLEST_DOSE, Checker
 from tracker.timeutil import now_utc, today_in
 
 FIELDS = (
@@ -51,7 +51,7 @@ def check_treatment_values(
     ):
         cleaned[field] = check.score(field, values.get(field), required=False, high=high)
     cleaned["notes"] = check.text(
-        "notes", values.get("notes") or "", required=False, max_length=4000
+        "notes", values.get("notes") or "", required=False, max_length=4000, multi_line=True
     )
     cleaned["used_frozen_dose"] = bool(values.get("used_frozen_dose"))
     cleaned["booster_of_id"] = check_booster_of(
@@ -74,10 +74,17 @@ def check_dose(check: Checker, value) -> Decimal | None:
     except InvalidOperation:
         check.fail("cell_dose_million", "Must be a number of million cells, e.g. 50 or 12.5.")
         return None
-    if isinstance(value, bool) or not dose.is_finite() or dose <= 0 or dose > Decimal("100000"):
+    if isinstance(value, bool) or not dose.is_finite() or dose <= 0 or dose > LARGEST_DOSE:
         check.fail("cell_dose_million", "Must be a positive number of million cells.")
         return None
-    return dose.quantize(Decimal("0.01"))
+    if dose < SMALLEST_DOSE:
+        # Kept to two decimals, a smaller dose would be stored as 0, which is no dose.
+        check.fail(
+            "cell_dose_million",
+            f"Must be at least {SMALLEST_DOSE} million cells (the dose is kept to two decimals).",
+        )
+        return None
+    return dose.quantize(DOSE_PLACES)
 
 
 def check_booster_of(

@@ -1,13 +1,62 @@
 """Rules on input shared by the forms and the API, with messages a person can act on."""
 
+import re
 from datetime import date
+from decimal import Decimal
+from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from tracker.followup.schedule import validate_timezone
 
 # No record of this tracker predates regenerative treatments; older dates are typing mistakes.
 EARLIEST_DATE = date(1950, 1, 1)
+
+# Characters no single-line value may hold: C0 and C1 controls (CR, LF, NUL, tab, NEL...) and
+# the Unicode line and paragraph separators. One of them in a name or an ID ends up in an
+# email header or a CSV row, where it breaks the line. Written as JSON Schema, Python and
+# Rust regexes all read them, so the OpenAPI document states the very rule the API applies.
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+# What str.strip() removes besides the controls above: a value of these alone is blank.
+BLANK_CHARACTERS = r" \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+SINGLE_LINE_PATTERN = (
+    f"^[^{CONTROL_CHARACTERS}]*[^{CONTROL_CHARACTERS}{BLANK_CHARACTERS}][^{CONTROL_CHARACTERS}]*$"
+)
+# Multi-line text keeps its line breaks; PostgreSQL cannot store NUL in text.
+MULTI_LINE_PATTERN = r"^[^\x00]*$"
+SINGLE_LINE_MESSAGE = "Must be one line without control characters (line breaks, tabs, NUL)."
+NUL_MESSAGE = "Must not contain NUL characters."
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def any_case(word: str) -> str:
+    """Spell a word as a regex matching it in any letter case (JSON Schema has no flags)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+# What validate_email() asks of a domain beyond the email format: a dot, a last label ending in a
+# letter, and no special-use name such as .test or .local (no mail is ever delivered there).
+RESERVED_DOMAINS = "|".join(any_case(name) for name in SPECIAL_USE_DOMAIN_NAMES)
+EMAIL_PATTERN = f"^[^@]+@(?![^@]*\\.(?:{RESERVED_DOMAINS})$)[^@]+\\.[^@]*[A-Za-z]$"
+
+# The zones a patient or clinic may be in ("localtime" is the server's own, not an IANA name).
+IANA_ZONES = tuple(sorted(available_timezones() - {"localtime"}))
+ZONE_MESSAGE = "Unknown time zone. Use an IANA name such as Asia/Tokyo."
+
+# A cell dose is stored to two decimals (Numeric(10, 2)): anything smaller would be kept as 0.
+DOSE_PLACES = Decimal("0.01")
+SMALLEST_DOSE = Decimal("0.01")
+LARGEST_DOSE = Decimal("100000")
+
+
+def single_line_error(value: str) -> str | None:
+    """Return why a single-line value is refused (a control character), or None."""
+    return SINGLE_LINE_MESSAGE if _CONTROL.search(value) else None
+
+
+def multi_line_error(value: str) -> str | None:
+    """Return why a multi-line value is refused (a NUL character), or None."""
+    return NUL_MESSAGE if "\x00" in value else None
 
 
 class InvalidInput(Exception):
@@ -39,16 +88,20 @@ class Checker:
         if self.errors:
             raise InvalidInput(self.errors)
 
-    def text(self, field: str, value, *, required: bool, max_length: int) -> str | None:
-        value = (value or "").strip() if isinstance(value, str | type(None)) else value
-        if not isinstance(value, str):
+    def text(
+        self, field: str, value, *, required: bool, max_length: int, multi_line: bool = False
+    ) -> str | None:
+        if not isinstance(value, str | None):
             self.fail(field, "Must be text.")
             return None
+        # Before stripping: a trailing line break is as much a control character as any.
+        value = value or ""
+        refusal = multi_line_error(value) if multi_line else single_line_error(value)
+        value = value.strip()
         if required and not value:
             self.fail(field, "This field is required.")
-        elif "\x00" in value:
-            # PostgreSQL cannot store NUL in text: refuse it here rather than fail on write.
-            self.fail(field, "Must not contain NUL characters.")
+        elif refusal:
+            self.fail(field, refusal)
         elif len(value) > max_length:
             self.fail(field, f"Must be at most {max_length} characters.")
         return value
@@ -77,6 +130,9 @@ class Checker:
 
     def email(self, field: str, value) -> str | None:
         if value in (None, ""):
+            return None
+        if isinstance(value, str) and single_line_error(value):
+            self.fail(field, f"Not a valid email address: {SINGLE_LINE_MESSAGE}")
             return None
         try:
             return validate_email(value, check_deliverability=False).normalized
