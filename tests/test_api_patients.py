@@ -1,4 +1,4 @@
-"""The JSON API for patients and treatments (DESIGN section 6): answers, errors, OpenAPI."""
+"""The JSON API for patients and treatments (docs/architecture.md): answers, errors, OpenAPI."""
 
 from datetime import UTC, datetime
 

@@ -1,4 +1,4 @@
-"""Flags through record_checkin and record_treatment, on a real database (DESIGN section 5)."""
+"""Flags via record_checkin and record_treatment on a real database (docs/schedule-and-flags.md)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 

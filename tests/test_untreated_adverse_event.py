@@ -1,6 +1,6 @@
 """An adverse event before any treatment still opens a flag and alerts the clinicians.
 
-DESIGN section 5, "Exact readings": a safety signal is never dropped for want of a treatment.
+docs/schedule-and-flags.md, exact readings: a safety signal is never dropped for want of treatment.
 """
 
 from datetime import timedelta

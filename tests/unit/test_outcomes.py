@@ -140,7 +140,7 @@ def test_series_closed_after_a_missed_window_leaves_it_missed():
     assert eight_weeks(outcome).status == "missed"
 
 
-# --- baseline (section 5's rule, with function and global assessment) ------------------------
+# --- baseline (the flag rules' baseline, with function and global assessment) ---------------
 
 
 def test_treatment_baseline_carries_function_and_global_assessment():

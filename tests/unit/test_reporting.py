@@ -1,4 +1,4 @@
-"""Reporting clocks of adverse events and periodic reports (DESIGN section 10).
+"""Reporting clocks of adverse events and periodic reports (docs/outcomes-and-reporting.md).
 
 Every expected date in the tables is counted by hand on a calendar, not computed
 with the code under test; the comment beside a row shows the count.

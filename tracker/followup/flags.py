@@ -1,4 +1,4 @@
-"""Decide which follow-up flags one treatment's check-ins call for (DESIGN section 5).
+"""Decide which follow-up flags one treatment's check-ins call for (docs/schedule-and-flags.md).
 
 Pure rules: the caller loads check-ins and existing flags, calls evaluate_treatment and
 applies the returned changes. No Flask, no database, no clock, so every rule is testable

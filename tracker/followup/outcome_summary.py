@@ -1,4 +1,4 @@
-"""Summarise many treatments' outcomes into the figures of DESIGN section 9.
+"""Summarise many treatments' outcomes into the figures of docs/outcomes-and-reporting.md.
 
 summarise() takes the per-treatment outcomes (from outcomes.assess_treatment) and returns
 the JSON-shaped answer of GET /api/v1/outcomes: milestone responder rates with Wilson
@@ -90,7 +90,7 @@ def group_key(outcome: TreatmentOutcome, group_by: str) -> str:
 
 
 def summarise(outcomes: Sequence[TreatmentOutcome], group_by: str | None = None) -> dict:
-    """Return the outcome figures of section 9 for these treatments, optionally by group."""
+    """Return the outcome figures for these treatments, optionally by group."""
     if group_by is not None and group_by not in GROUP_BY:
         raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}, got {group_by!r}")
     weeks = sorted({m.milestone_weeks for o in outcomes for m in o.milestones})

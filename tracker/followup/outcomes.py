@@ -1,4 +1,4 @@
-"""Work out what one treatment contributes to the outcome figures (DESIGN section 9).
+"""Work out what one treatment contributes to the outcome figures (docs/outcomes-and-reporting.md).
 
 Pure rules over plain values: milestone answers, responder status, the durability record
 (cohort or excluded; event, competing event or censoring day), onset and nadir days. The
@@ -149,7 +149,7 @@ class TreatmentOutcome:
 def outcome_baseline(
     facts: TreatmentFacts, checkins: Iterable[OutcomeReading]
 ) -> OutcomeBaseline | None:
-    """Return section 5's baseline, with function and global assessment from the same source."""
+    """Return the flag rules' baseline, with function and global assessment from the same source."""
     checkins = list(checkins)
     chosen = choose_baseline(
         facts.baseline_pain, facts.baseline_stiffness, facts.treated_on, checkins

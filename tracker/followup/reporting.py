@@ -1,4 +1,4 @@
-"""Reporting clocks of Japan's regenerative-medicine act (DESIGN section 10).
+"""Reporting clocks of Japan's regenerative-medicine act (docs/outcomes-and-reporting.md).
 
 Pure functions over dates: no clock, no database. The caller passes the plan's
 dates and "today" in the clinic's zone. Every rule errs on the early side, so a

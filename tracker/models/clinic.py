@@ -22,7 +22,7 @@ class Clinic(db.Model):
     window_before_days: Mapped[int] = mapped_column(default=3)
     window_after_days: Mapped[int] = mapped_column(default=14)
     nudge_after_days: Mapped[int] = mapped_column(default=3)
-    # Flag thresholds (DESIGN section 5).
+    # Flag thresholds (docs/schedule-and-flags.md).
     early_days: Mapped[int] = mapped_column(default=14)
     min_improvement: Mapped[int] = mapped_column(default=2)
     rise_points: Mapped[int] = mapped_column(default=2)

@@ -8,7 +8,7 @@ from tracker.services.audit import record_audit
 from tracker.services.validation import Checker, InvalidInput
 
 MILESTONE_WEEKS_RANGE = (1, 260)
-# Each whole-number setting and the values a clinic may choose (DESIGN sections 3 and 5).
+# Each whole-number setting and the values a clinic may choose (docs/schedule-and-flags.md).
 NUMBER_RANGES: dict[str, tuple[int, int]] = {
     "send_hour": (0, 23),
     "window_before_days": (0, 30),

@@ -88,7 +88,7 @@ def worklist_page(
         conditions.append(Flag.kind == kind)
 
     later = aliased(Treatment)
-    # The series ends where the patient's next treatment begins (DESIGN section 5).
+    # The series ends where the patient's next treatment begins (docs/schedule-and-flags.md).
     next_treated_on = (
         select(func.min(later.treated_on))
         .where(later.patient_id == Flag.patient_id, later.treated_on > Treatment.treated_on)
