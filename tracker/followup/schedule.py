@@ -210,36 +210,13 @@ def _plan_one(
 
 
 def _resolve_wall_time(wall: datetime, zone: ZoneInfo) -> datetime:
-    """Convert a naive patient-local wall time to UTC: fold=0, gaps move forward."""
-    first = wall.replace(tzinfo=zone, fold=0)  # fold=0: first occurrence of a repeated time
-    candidate = first.astimezone(UTC)
-    if candidate.astimezone(zone).replace(tzinfo=None) == wall:
-        return candidate
-    return _end_of_gap(wall, zone)
+    """Convert a naive patient-local wall time to UTC with fold=0 (RFC 5545 section 3.3.5).
 
-
-def _end_of_gap(wall: datetime, zone: ZoneInfo) -> datetime:
-    """Return the first instant after the DST gap that swallows the wall time."""
-    # Inside a gap, fold=0 applies the offset from before the jump and fold=1 the
-    # one after, so the transition lies between those two UTC readings.
-    before = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    after = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    low, high = min(before, after), max(before, after)
-
-    def reached(moment: datetime) -> bool:
-        return moment.astimezone(zone).replace(tzinfo=None) >= wall
-
-    if low == high or not reached(high):
-        raise ValueError(f"Cannot resolve local time {wall.isoformat()} in {zone.key}")
-    # Bisect on whole seconds: tz transitions happen on whole seconds.
-    lo, hi = 0, int((high - low).total_seconds())
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if reached(low + timedelta(seconds=mid)):
-            hi = mid
-        else:
-            lo = mid
-    return low + timedelta(seconds=hi)
+    A repeated time takes its first occurrence; a time inside a DST gap is read with the
+    offset in force before the gap, so it moves forward by the gap's length (02:30 in a
+    one-hour gap is 03:30). docs/schedule-and-flags.md, exact readings.
+    """
+    return wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def _zone(timezone: str | ZoneInfo) -> ZoneInfo:
