@@ -248,3 +248,19 @@ def test_an_invalid_checkin_writes_nothing(patient, actor):
     assert set(raised.value.errors) == {"recorded_on", "pain"}
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
+
+
+def test_back_entered_rise_in_a_series_closed_by_a_later_treatment_opens_no_flag(patient, actor):
+    first = treat(patient, actor, day=0)
+    treat(patient, actor, day=60, baseline_stiffness=None, baseline_pain=None)
+    for day, stiffness in SUSTAINED_RISE:  # all before day 60: the first treatment's series
+        checkin, _ = record_checkin(
+            patient,
+            actor,
+            {"recorded_on": on(day), "stiffness": stiffness, "pain": 3},
+            "clinician",
+            now=at(61),
+        )
+        assert checkin.treatment_id == first.id
+    assert flags_of(patient) == []
+    assert reminders_of(patient, "confirmation") == []

@@ -531,3 +531,47 @@ def test_describe_falls_back_to_the_kind_for_unreadable_evidence():
 
 def test_describe_falls_back_to_the_kind_for_an_unknown_kind():
     assert describe_evidence("lab_result", {"x": 1}) == "Lab result"
+
+
+# --- a series closed by a later treatment --------------------------------------------------
+
+
+def test_closed_series_opens_no_stiffness_flag_nor_confirmation():
+    closed = evaluate_treatment(
+        TREATED_ON, HIGH_BASELINE, SUSTAINED_RISE, Thresholds(), (), False, series_closed=True
+    )
+    assert closed == NOTHING
+    suspected = [ci(14, 2), ci(40, 5)]
+    assert evaluate(suspected).confirmation_on is not None
+    assert (
+        evaluate_treatment(
+            TREATED_ON, HIGH_BASELINE, suspected, Thresholds(), (), False, series_closed=True
+        )
+        == NOTHING
+    )
+
+
+def test_closed_series_opens_no_non_responder_flag():
+    flat = [ci(14, 6, pain=6), ci(90, 6, pain=6)]
+    baseline = Baseline(pain=6, stiffness=6, source="treatment")
+    assert [c.kind for c in evaluate(flat, baseline=baseline).changes] == ["non_responder"]
+    closed = evaluate_treatment(
+        TREATED_ON, baseline, flat, Thresholds(), (), False, series_closed=True
+    )
+    assert closed.changes == ()
+
+
+def test_closed_series_still_opens_adverse_event_and_updates_an_open_flag():
+    opened = evaluate(SUSTAINED_RISE).changes[0]
+    rising = [*SUSTAINED_RISE, ci(50, 6, pain=5, adverse=True, details="swollen")]
+    closed = evaluate_treatment(
+        TREATED_ON,
+        HIGH_BASELINE,
+        rising,
+        Thresholds(),
+        (flag_from(opened),),
+        False,
+        series_closed=True,
+    )
+    assert sorted(c.action for c in closed.changes) == ["open", "update"]
+    assert {c.kind for c in closed.changes if c.action == "open"} == {"adverse_event"}

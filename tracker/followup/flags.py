@@ -308,20 +308,25 @@ def evaluate_treatment(
     thresholds: Thresholds,
     existing: Sequence[ExistingFlag],
     confirmation_pending: bool,
+    series_closed: bool = False,
 ) -> Evaluation:
-    """Work out the flag changes and confirmation request one treatment's series calls for."""
+    """Work out the flag changes and confirmation request one treatment's series calls for.
+
+    A series closed by a later treatment opens no new stiffness or non-responder flag and
+    asks for no confirmation; adverse events always open one (docs/schedule-and-flags.md,
+    exact readings).
+    """
     readings = [r for r in _in_order(series) if r.recorded_on >= treated_on]
     eligible = eligible_readings(treated_on, readings, thresholds.early_days)
     changes = adverse_event_changes(treated_on, readings, existing)
     rise, confirmation_on = _rise_outcome(
         treated_on, baseline, eligible, thresholds, existing, confirmation_pending
     )
-    if rise is not None:
-        changes.append(rise)
     non_responder = _non_responder_change(treated_on, baseline, eligible, thresholds, existing)
-    if non_responder is not None:
-        changes.append(non_responder)
-    return Evaluation(tuple(changes), confirmation_on)
+    for change in (rise, non_responder):
+        if change is not None and not (series_closed and change.action == "open"):
+            changes.append(change)
+    return Evaluation(tuple(changes), None if series_closed else confirmation_on)
 
 
 def describe_evidence(kind: str, evidence: dict) -> str:

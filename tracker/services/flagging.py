@@ -85,6 +85,7 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
         thresholds,
         existing,
         confirmation_pending(treatment.id),
+        series_closed=bool(later),
     )
     by_id = {flag.id: flag for flag in flags}
     opened = []
