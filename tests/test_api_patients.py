@@ -498,6 +498,12 @@ TABLE = {
     "/api/v1/flags": {"get"},
     "/api/v1/flags/{flag_id}/acknowledge": {"post"},
     "/api/v1/flags/{flag_id}/resolve": {"post"},
+    # Exports (CSV and FHIR).
+    "/api/v1/exports/{name}.csv": {"get"},
+    "/api/v1/fhir/$export": {"get"},
+    "/api/v1/fhir/CodeSystem/followup": {"get"},
+    "/api/v1/fhir/Patient/{patient_id}/$everything": {"get"},
+    "/api/v1/fhir/Questionnaire/checkin": {"get"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
