@@ -1,5 +1,6 @@
 """A real SMTP server (aiosmtpd) on 127.0.0.1 for delivery tests, with scripted refusals."""
 
+import asyncio
 import socket
 from email import policy
 from email.parser import BytesParser
@@ -21,6 +22,8 @@ class RecordingHandler:
         self.messages = []
         self.refuse: dict[str, str] = {}  # address -> SMTP reply, e.g. "550 5.1.1 No such user"
         self.data_reply: str | None = None
+        self.seconds_per_message = 0.0  # a slow server: each DATA takes this long to answer
+        self.while_receiving = None  # called with each envelope before it is accepted
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
@@ -29,6 +32,10 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.seconds_per_message:
+            await asyncio.sleep(self.seconds_per_message)
+        if self.while_receiving is not None:
+            self.while_receiving(envelope)
         if self.data_reply:
             return self.data_reply
         message = BytesParser(policy=policy.default).parsebytes(envelope.content)

@@ -5,13 +5,13 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 from tracker.extensions import db
 from tracker.followup.delivery import MAX_ATTEMPTS
 from tracker.links import load_checkin_reminder, unsubscribe_url
-from tracker.models import Patient, Reminder
+from tracker.models import Clinic, Patient, Reminder
 from tracker.reminders.dispatch import claim_due, dispatch_due
 from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
@@ -194,6 +194,15 @@ def test_crashed_dispatchers_rows_come_back_after_the_lease(smtp_server, app, cl
         assert len(smtp_server.to(patient.email)) == 1
 
 
+def test_a_pass_claims_no_more_than_its_batch(app, clinic):
+    reminders = [confirmation(PatientFactory(clinic=clinic)) for _ in range(5)]
+    lease = app.config["DISPATCH_LEASE_SECONDS"]
+
+    assert claim_due(NOW, limit=2, lease_seconds=lease) == [r.id for r in reminders[:2]]
+    assert claim_due(NOW, limit=2, lease_seconds=lease) == [r.id for r in reminders[2:4]]
+    assert claim_due(NOW, limit=2, lease_seconds=lease) == [reminders[4].id]
+
+
 def test_patient_without_email_or_opted_out_is_skipped(smtp_server, clinic):
     silent = confirmation(PatientFactory(clinic=clinic, email=None))
     opted_out = confirmation(PatientFactory(clinic=clinic, opted_out_at=NOW - timedelta(days=1)))
@@ -370,3 +379,110 @@ def test_milestone_sent_again_keeps_its_one_nudge(smtp_server, treated_patient):
     assert len(smtp_server.to("hanako@example.org")) == 2
     nudges = db.session.scalars(select(Reminder).where(Reminder.kind == "nudge")).all()
     assert len(nudges) == 1
+
+
+def test_a_message_that_cannot_be_sent_fails_alone_and_the_batch_goes_on(
+    smtp_server, clinic, other_clinic
+):
+    # Validation refuses such a name now; rows written before it must still not stall a batch.
+    db.session.execute(
+        update(Clinic)
+        .where(Clinic.id == other_clinic.id)
+        .values(name="Other Clinic\r\nBcc: everyone@example.org")
+    )
+    db.session.commit()
+    bad_header = confirmation(
+        PatientFactory(clinic=other_clinic), due_at=NOW - timedelta(minutes=5)
+    )
+    doctor = UserFactory(clinic=other_clinic)
+    # An alert whose flag is gone: building its message fails.
+    unbuildable = Reminder(
+        clinic_id=other_clinic.id,
+        user_id=doctor.id,
+        kind="adverse_event_alert",
+        due_at=NOW - timedelta(minutes=5),
+        next_attempt_at=NOW - timedelta(minutes=5),
+        payload={"flag_id": 999_999},
+    )
+    db.session.add(unbuildable)
+    db.session.commit()
+    good = [PatientFactory(clinic=clinic) for _ in range(8)]
+    for patient in good:
+        confirmation(patient)
+
+    result = dispatch_due(NOW)
+
+    assert result.claimed == 10 and result.sent == 8 and result.retried == 2
+    for patient in good:
+        assert len(smtp_server.to(patient.email)) == 1
+    assert len(smtp_server.messages) == 8
+    bad_header, unbuildable = (db.session.get(Reminder, r.id) for r in (bad_header, unbuildable))
+    assert bad_header.status == "retry" and "line break" in bad_header.last_error
+    assert unbuildable.status == "retry" and "Could not build the message" in unbuildable.last_error
+    for reminder in (bad_header, unbuildable):
+        assert reminder.lease_until is None
+        assert NOW + timedelta(seconds=30) <= reminder.next_attempt_at <= NOW + timedelta(minutes=1)
+    statuses = db.session.scalars(select(Reminder.status)).all()
+    assert "sending" not in statuses
+
+
+def test_a_message_that_keeps_failing_ends_failed_with_its_error(smtp_server, clinic):
+    db.session.execute(update(Clinic).where(Clinic.id == clinic.id).values(name="Bad\nName"))
+    db.session.commit()
+    reminder = confirmation(PatientFactory(clinic=clinic), attempts=MAX_ATTEMPTS - 1)
+
+    result = dispatch_due(NOW)
+
+    db.session.refresh(reminder)
+    assert result.failed == 1 and smtp_server.messages == []
+    assert reminder.status == "failed" and "line break" in reminder.last_error
+
+
+def test_each_row_is_renewed_just_before_its_message_is_sent(smtp_server, app, clinic):
+    reminders = [confirmation(PatientFactory(clinic=clinic)) for _ in range(3)]
+    ids = [reminder.id for reminder in reminders]
+    claimed_until = NOW + timedelta(seconds=app.config["DISPATCH_LEASE_SECONDS"])
+    leases_seen = []
+
+    def look_at_the_leases(envelope):
+        with app.app_context():
+            leases = select(Reminder.id, Reminder.lease_until).where(Reminder.status == "sending")
+            leases_seen.append(dict(db.session.execute(leases).all()))
+
+    smtp_server.handler.while_receiving = look_at_the_leases
+    assert dispatch_due(NOW).sent == 3
+
+    for position, leases in enumerate(leases_seen):
+        assert leases[ids[position]] > claimed_until  # renewed
+        assert all(leases[later] == claimed_until for later in ids[position + 1 :])
+
+
+def test_a_pass_that_lost_its_lease_stops_and_hands_back_the_rest(smtp_server, app, clinic):
+    patients = [PatientFactory(clinic=clinic) for _ in range(5)]
+    reminders = [confirmation(patient) for patient in patients]
+    lease = app.config["DISPATCH_LEASE_SECONDS"]
+    much_later = NOW + timedelta(seconds=lease + 60)  # every lease of the first pass has run out
+    rival = []
+
+    def rival_claims_one_row_during_the_first_send(envelope):
+        if not rival:
+            with app.app_context():
+                rival.extend(claim_due(much_later, limit=1, lease_seconds=lease))
+
+    smtp_server.handler.while_receiving = rival_claims_one_row_during_the_first_send
+    result = dispatch_due(NOW)
+
+    # The row being sent was renewed, so the rival took the next one: the pass stops there.
+    assert rival == [reminders[1].id]
+    assert (result.claimed, result.sent) == (5, 1)
+    assert len(smtp_server.messages) == 1
+    for reminder in reminders[2:]:
+        db.session.refresh(reminder)
+        assert (reminder.status, reminder.attempts, reminder.claim_token) == ("scheduled", 0, None)
+        assert reminder.next_attempt_at < NOW + timedelta(seconds=1)  # claimable at once
+    assert dispatch_due(NOW + timedelta(seconds=1)).sent == 3
+    assert db.session.get(Reminder, reminders[1].id).status == "sending"  # still the rival's
+    assert dispatch_due(much_later + timedelta(seconds=lease + 1)).sent == 1
+
+    for patient in patients:
+        assert len(smtp_server.to(patient.email)) == 1

@@ -65,6 +65,9 @@ class Reminder(db.Model):
     # When the dispatcher may next claim this row: due_at, a retry time, or a lease expiry.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which dispatch pass holds a sending row: each claim writes a new token, so a pass whose
+    # lease ran out can tell that another pass has claimed the row since.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str | None] = mapped_column(String(24))  # one of OUTCOMES
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

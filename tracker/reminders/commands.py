@@ -26,17 +26,14 @@ def register_reminder_commands(app: Flask) -> None:
     @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
     def send_due(now_text: str | None) -> None:
         """Run one dispatch pass: close windows, send what is due; exit 1 on SMTP failure."""
-        from tracker.reminders.dispatch import DispatchResult, dispatch_due
+        from tracker.reminders.dispatch import DispatchResult, dispatch_backlog
         from tracker.services.windows import close_windows
 
         now = parse_now(now_text)
         missed = close_windows(now)
         total = DispatchResult()
-        while True:
-            result = dispatch_due(now)
+        for result in dispatch_backlog(now):
             total.add(result)
-            if result.claimed == 0 or result.errors:
-                break
         click.echo(
             f"claimed {total.claimed}, sent {total.sent}, retry {total.retried}, "
             f"failed {total.failed}, skipped {total.skipped}, windows closed {missed}"

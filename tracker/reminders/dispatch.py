@@ -1,13 +1,22 @@
-"""The outbox dispatcher: claim due rows atomically, commit, send, record the outcome."""
+"""The outbox dispatcher: claim due rows atomically, commit, send, record the outcome.
+
+Each pass claims its rows under a token of its own. Before each message it renews that row's
+lease with a compare-and-set on the token, so a pass that outlived its lease, and whose rows
+another pass has claimed since, stops instead of sending them a second time.
+"""
 
 import logging
 import random
+import secrets
 import smtplib
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.orm import joinedload
 
 from tracker.database import dialect_insert, is_postgresql
@@ -15,14 +24,34 @@ from tracker.extensions import db
 from tracker.followup.delivery import is_permanent_failure, next_attempt_at
 from tracker.followup.schedule import nudge_due_at
 from tracker.models import Patient, Reminder, User
+from tracker.models.types import UTCDateTime
 from tracker.reminders import emails
-from tracker.reminders.smtp import describe_failure, open_connection, smtp_code
+from tracker.reminders.smtp import (
+    describe_failure,
+    is_connection_failure,
+    open_connection,
+    smtp_code,
+)
 from tracker.services.reminders import schedule_settings
 
 log = logging.getLogger(__name__)
 CLAIMABLE = ("scheduled", "retry", "sending")  # "sending" only once its lease has expired
 OUTBOX = Reminder.__table__
+HELD_BY_THIS_PASS = (
+    (OUTBOX.c.id == bindparam("reminder_id"))
+    & (OUTBOX.c.status == "sending")
+    & (OUTBOX.c.claim_token == bindparam("token"))
+)
+NOW = bindparam("now", type_=UTCDateTime())
+RENEWED_UNTIL = bindparam("renewed_until", type_=UTCDateTime())
 # Built once: constructing an UPDATE per message cost more than sending the message.
+RENEW_LEASE = (
+    update(OUTBOX)
+    .where(HELD_BY_THIS_PASS)
+    .values(lease_until=RENEWED_UNTIL, next_attempt_at=RENEWED_UNTIL)
+)
+# Not a compare-and-set: the message went out, so "sent" is true whoever holds the row now,
+# and it stops a pass that claimed the row meanwhile from sending it again.
 RECORD_SENT = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("reminder_id"))
@@ -32,9 +61,37 @@ RECORD_SENT = (
         updated_at=bindparam("now"),
         message_id=bindparam("message_id"),
         lease_until=None,
+        claim_token=None,
         last_error="",
         outcome=None,
     )
+)
+# RECORD_SENT and RENEW_LEASE of the next row in one statement, so holding each row before its
+# send costs no more round trips than recording it: the renewal is still the last word with
+# the database before the next send.
+IS_SENT = OUTBOX.c.id == bindparam("reminder_id")
+RECORD_SENT_RENEW_NEXT = (
+    update(OUTBOX)
+    .where(
+        IS_SENT
+        | (
+            (OUTBOX.c.id == bindparam("next_id"))
+            & (OUTBOX.c.status == "sending")
+            & (OUTBOX.c.claim_token == bindparam("token"))
+        )
+    )
+    .values(
+        status=case((IS_SENT, "sent"), else_=OUTBOX.c.status),
+        sent_at=case((IS_SENT, NOW), else_=OUTBOX.c.sent_at),
+        updated_at=case((IS_SENT, NOW), else_=OUTBOX.c.updated_at),
+        message_id=case((IS_SENT, bindparam("message_id")), else_=OUTBOX.c.message_id),
+        lease_until=case((IS_SENT, None), else_=RENEWED_UNTIL),
+        next_attempt_at=case((IS_SENT, OUTBOX.c.next_attempt_at), else_=RENEWED_UNTIL),
+        claim_token=case((IS_SENT, None), else_=OUTBOX.c.claim_token),
+        last_error=case((IS_SENT, ""), else_=OUTBOX.c.last_error),
+        outcome=case((IS_SENT, None), else_=OUTBOX.c.outcome),
+    )
+    .returning(OUTBOX.c.id)
 )
 PATIENT_KINDS = ("milestone", "nudge", "confirmation", "portal_link")
 
@@ -55,8 +112,36 @@ class DispatchResult:
         self.errors.extend(other.errors)
 
 
+@dataclass
+class Claim:
+    """One pass's hold on the rows it claimed: its token, and how long a lease lasts."""
+
+    now: datetime
+    lease_seconds: int
+    token: str = field(default_factory=lambda: secrets.token_hex(16))
+    started: float = field(default_factory=time.monotonic)
+
+    def moment(self) -> datetime:
+        """This moment: the pass's `now`, moved on by the time the pass has taken."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    def lease_from_now(self) -> datetime:
+        """The end of a lease starting at this moment."""
+        return self.moment() + timedelta(seconds=self.lease_seconds)
+
+
+class Outgoing(NamedTuple):
+    reminder_id: int
+    attempts: int
+    message: emails.OutboxMessage
+
+
 def claim_due(
-    now: datetime, limit: int, lease_seconds: int, only_ids: list[int] | None = None
+    now: datetime,
+    limit: int,
+    lease_seconds: int,
+    only_ids: list[int] | None = None,
+    token: str | None = None,
 ) -> list[int]:
     """Mark up to `limit` due rows as ours (status sending, with a lease) and commit."""
     lease_until = now + timedelta(seconds=lease_seconds)
@@ -69,8 +154,10 @@ def claim_due(
     if only_ids is not None:
         due = due.where(Reminder.id.in_(only_ids))
     if is_postgresql(db.engine):
-        # Two dispatchers never wait on or take each other's rows.
-        due = due.with_for_update(skip_locked=True)
+        # Two dispatchers never wait on or take each other's rows. Materialized, the locking
+        # SELECT runs once: inlined, PostgreSQL may rescan it for each row it updates, each
+        # rescan skipping the rows just claimed, and so claim every due row whatever `limit`.
+        due = select(due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED"))
     statement = (
         update(Reminder)
         # Compare-and-set: the row must still be claimable when the UPDATE runs.
@@ -80,6 +167,7 @@ def claim_due(
             status="sending",
             lease_until=lease_until,
             next_attempt_at=lease_until,
+            claim_token=token or secrets.token_hex(16),
             attempts=Reminder.attempts + 1,
             updated_at=now,
         )
@@ -99,36 +187,54 @@ def dispatch_due(
     """Run one pass: claim what is due (of only_ids, if given), send it over one connection."""
     config = current_app.config
     result = DispatchResult()
+    claim = Claim(now, config["DISPATCH_LEASE_SECONDS"])
     ids = claim_due(
-        now, limit or config["DISPATCH_BATCH_SIZE"], config["DISPATCH_LEASE_SECONDS"], only_ids
+        now, limit or config["DISPATCH_BATCH_SIZE"], claim.lease_seconds, only_ids, claim.token
     )
     result.claimed = len(ids)
     if not ids:
         return result
-    outgoing = prepare(ids, now, result)
-    pending = [reminder_id for reminder_id, _ in outgoing]
-    send_log = SendLog()
+    send_log = SendLog(claim)
+    untried = set(ids)
     try:
-        with open_connection() as connection:
-            for reminder_id, message in outgoing:
-                send_one(connection, send_log, reminder_id, message, now, result, rng)
-                pending.remove(reminder_id)
-    except (smtplib.SMTPException, OSError) as error:
-        # The connection failed (refused, dropped, timed out): every row not yet recorded
-        # is a temporary failure and comes back after its backoff.
-        db.session.rollback()
-        result.errors.append(describe_failure(error))
-        log.warning("SMTP connection failed: %s", describe_failure(error))
-        for reminder_id in pending:
-            record_failure(reminder_id, error, now, result, rng)
+        outgoing = prepare(ids, send_log, result, rng)
+        if outgoing:
+            send_all(outgoing, send_log, untried, result, rng)
     finally:
-        send_log.close()
-        db.session.expire_all()
+        try:
+            # Whatever stopped the pass, rows it still holds but never handed to the SMTP
+            # server go back at once (those it settled are no longer "sending").
+            send_log.release(untried)
+        except Exception:
+            # The database is gone too: their leases run out and they come back then.
+            log.exception("Could not release %d reminders", len(untried))
+        finally:
+            send_log.close()
+            db.session.expire_all()
     return result
 
 
-def prepare(ids: list[int], now: datetime, result: DispatchResult) -> list[tuple[int, object]]:
+def dispatch_backlog(now: datetime, max_passes: int | None = None) -> Iterator[DispatchResult]:
+    """Run pass after pass until nothing is due or the SMTP server fails; yield each result.
+
+    Each pass after the first takes `now` moved on by the time spent, so the leases it writes
+    start when it claims: a backlog can take longer than one lease.
+    """
+    started = time.monotonic()
+    moment = now
+    passes = 0
+    while max_passes is None or passes < max_passes:
+        result = dispatch_due(moment)
+        passes += 1
+        yield result
+        if result.claimed == 0 or result.errors:
+            return
+        moment = now + timedelta(seconds=time.monotonic() - started)
+
+
+def prepare(ids: list[int], send_log: "SendLog", result: DispatchResult, rng) -> list[Outgoing]:
     """Load the claimed rows in one query and render their messages; settle the unsendable."""
+    now = send_log.claim.now
     reminders = db.session.scalars(
         select(Reminder)
         .where(Reminder.id.in_(ids))
@@ -137,42 +243,74 @@ def prepare(ids: list[int], now: datetime, result: DispatchResult) -> list[tuple
     ).all()
     outgoing = []
     for reminder in reminders:
+        skipped = skip_reason(reminder, now)
+        if skipped is not None:
+            outcome, reason = skipped
+            if send_log.settle(reminder.id, status="skipped", outcome=outcome, last_error=reason):
+                result.skipped += 1
+            continue
         try:
             message = build_message(reminder, now)
-        except Exception as error:  # noqa: BLE001 - a broken template must not stop the batch
+        except Exception as error:  # noqa: BLE001 - a broken message must not stop the batch
             log.exception("Could not build the message of reminder %s", reminder.id)
-            reminder.status = "failed"
-            reminder.outcome = "send_failed"
-            reminder.lease_until = None
-            reminder.last_error = f"Could not build the message: {error}"[:500]
-            result.failed += 1
+            record_failure(
+                send_log,
+                reminder.id,
+                reminder.attempts,
+                error,
+                result,
+                rng,
+                "Could not build the message: ",
+            )
             continue
-        if message is None:
-            result.skipped += 1
-        else:
-            outgoing.append((reminder.id, message))
-    db.session.commit()
+        outgoing.append(Outgoing(reminder.id, reminder.attempts, message))
+    db.session.commit()  # ends the read: every outcome went through the send log
     return outgoing
 
 
-def send_one(connection, send_log, reminder_id: int, message, now, result, rng) -> None:
-    """Send one message and record the outcome in its own commit."""
+def send_all(outgoing: list[Outgoing], send_log: "SendLog", untried: set[int], result, rng):
+    """Send the messages over one connection, each only while this pass still holds its row.
+
+    Stop at the first row another pass has claimed since: this pass outlived its lease, and
+    the rows after it are that pass's (or anyone's, once released).
+    """
+    position = 0
     try:
-        connection.send(message)
-    except (
-        smtplib.SMTPRecipientsRefused,
-        smtplib.SMTPDataError,
-        smtplib.SMTPSenderRefused,
-    ) as error:
-        db.session.rollback()
-        record_failure(reminder_id, error, now, result, rng)
-        return
-    send_log.sent(reminder_id, message, now)
-    result.sent += 1
+        with open_connection() as connection:
+            held = send_log.renew(outgoing[0].reminder_id)
+            for position, item in enumerate(outgoing):
+                if not held:
+                    log.warning(
+                        "Reminder %s was claimed by another dispatcher: this batch outlived "
+                        "its lease and stops here",
+                        item.reminder_id,
+                    )
+                    return
+                untried.discard(item.reminder_id)
+                following = None
+                if position + 1 < len(outgoing):
+                    following = outgoing[position + 1].reminder_id
+                try:
+                    connection.send(item.message)
+                except Exception as error:  # noqa: BLE001 - one message's failure is its own
+                    if is_connection_failure(error):
+                        raise
+                    record_failure(send_log, item.reminder_id, item.attempts, error, result, rng)
+                    held = following is None or send_log.renew(following)
+                    continue
+                held = send_log.sent(item.reminder_id, item.message, following)
+                result.sent += 1
+    except (smtplib.SMTPException, OSError) as error:
+        # The connection failed (refused, dropped, timed out): every row not yet recorded
+        # is a temporary failure and comes back after its backoff.
+        result.errors.append(describe_failure(error))
+        log.warning("SMTP connection failed: %s", describe_failure(error))
+        for item in outgoing[position:]:
+            record_failure(send_log, item.reminder_id, item.attempts, error, result, rng)
 
 
 class SendLog:
-    """Record each accepted message at once, one statement committing on its own.
+    """Record each outcome of a pass at once, one statement committing on its own.
 
     The connection autocommits, so a record costs one round trip. On PostgreSQL it commits
     without waiting for the WAL to reach disk (synchronous_commit off): a crash of the
@@ -180,24 +318,82 @@ class SendLog:
     a fraction of a second could lose a record and so repeat a message, which its stable
     Message-ID lets a mail server recognise. Waiting for an fsync per message would make sending
     several times slower.
+
+    Every write but the record of a sent message is a compare-and-set on the pass's claim
+    token: a row another pass has claimed since is that pass's to send and record.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgresql = is_postgresql(db.engine)
         self.insert_nudge = dialect_insert(db.engine, OUTBOX).on_conflict_do_nothing()
         if self.postgresql:
             self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
 
-    def sent(self, reminder_id: int, message, now: datetime) -> None:
+    def renew(self, reminder_id: int) -> bool:
+        """Extend the row's lease if this pass still holds it; tell whether it does."""
+        held = {"reminder_id": reminder_id, "token": self.claim.token}
+        renewed = self.connection.execute(
+            RENEW_LEASE, {**held, "renewed_until": self.claim.lease_from_now()}
+        )
+        return renewed.rowcount == 1
+
+    def sent(self, reminder_id: int, message, following: int | None = None) -> bool:
+        """Record the message as sent, renewing the lease of the row to send next, if any.
+
+        Tell whether this pass still holds that following row.
+        """
         if message.nudge is not None:
             # The nudge first: after a crash between the two, the milestone is sent again
             # (the one repeat we accept) and finds its nudge planned already.
             # A milestone sent again (after a crash, or retried) keeps its first nudge:
             # the unique (treatment, kind, milestone_weeks) decides, without a query first.
             self.connection.execute(self.insert_nudge, message.nudge)
+        sent = {"reminder_id": reminder_id, "now": self.claim.now, "message_id": message.msgId}
+        if following is None:
+            self.connection.execute(RECORD_SENT, sent)
+            return True
+        renew = {
+            "next_id": following,
+            "token": self.claim.token,
+            "renewed_until": self.claim.lease_from_now(),
+        }
+        updated = self.connection.execute(RECORD_SENT_RENEW_NEXT, {**sent, **renew})
+        return following in set(updated.scalars())
+
+    def settle(self, reminder_id: int, **values) -> bool:
+        """Write a row's outcome if this pass still holds it; tell whether it did."""
+        statement = (
+            update(OUTBOX)
+            .where(HELD_BY_THIS_PASS)
+            .values(**values, lease_until=None, claim_token=None, updated_at=self.claim.now)
+        )
+        settled = self.connection.execute(
+            statement, {"reminder_id": reminder_id, "token": self.claim.token}
+        )
+        return settled.rowcount == 1
+
+    def release(self, reminder_ids: list[int]) -> None:
+        """Make the rows this pass holds but never tried claimable again at once."""
+        if not reminder_ids:
+            return
         self.connection.execute(
-            RECORD_SENT, {"reminder_id": reminder_id, "now": now, "message_id": message.msgId}
+            update(OUTBOX)
+            .where(
+                OUTBOX.c.id.in_(reminder_ids),
+                OUTBOX.c.status == "sending",
+                OUTBOX.c.claim_token == self.claim.token,
+            )
+            # Undo the claim: it counted an attempt that never happened.
+            .values(
+                status=case((OUTBOX.c.attempts > 1, "retry"), else_="scheduled"),
+                attempts=OUTBOX.c.attempts - 1,
+                next_attempt_at=self.claim.moment(),
+                lease_until=None,
+                claim_token=None,
+                updated_at=self.claim.now,
+            )
         )
 
     def close(self) -> None:
@@ -208,36 +404,33 @@ class SendLog:
             self.connection.close()
 
 
-def build_message(reminder: Reminder, now: datetime):
-    """Render the row's email, or mark it skipped when there is nobody to send it to."""
-    clinic = reminder.patient.clinic if reminder.patient else None
+def skip_reason(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
+    """Why the row's email is not to be sent, as (outcome, words for the Outbox), or None."""
     if reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
-        outcome = reason = None
         if not patient.email:
-            outcome, reason = "no_email", "No email address on file: follow up by phone."
-        elif reminder.window_closes_at is not None and reminder.window_closes_at <= now:
-            outcome = "window_closed_unsent"
-            reason = "The check-in window closed before it could be sent."
-        elif patient.opted_out_at is not None and reminder.kind != "portal_link":
-            outcome, reason = "opted_out", "The patient opted out of emails."
-        if reason:
-            reminder.status = "skipped"
-            reminder.outcome = outcome
-            reminder.last_error = reason
-            reminder.lease_until = None
-            return None
+            return "no_email", "No email address on file: follow up by phone."
+        if reminder.window_closes_at is not None and reminder.window_closes_at <= now:
+            return "window_closed_unsent", "The check-in window closed before it could be sent."
+        if patient.opted_out_at is not None and reminder.kind != "portal_link":
+            return "opted_out", "The patient opted out of emails."
+        return None
+    user = db.session.get(User, reminder.user_id)
+    if user is None or not user.active:
+        return "account_inactive", "The clinician's account is inactive."
+    return None
+
+
+def build_message(reminder: Reminder, now: datetime) -> emails.OutboxMessage:
+    """Render the row's email (skip_reason has found someone to send it to)."""
+    if reminder.kind in PATIENT_KINDS:
+        patient = reminder.patient
         if reminder.kind == "portal_link":
-            message = emails.portal_link_message(reminder, patient, clinic)
+            message = emails.portal_link_message(reminder, patient, patient.clinic)
         else:
-            message = emails.follow_up_message(reminder, patient, clinic)
+            message = emails.follow_up_message(reminder, patient, patient.clinic)
     else:
         user = db.session.get(User, reminder.user_id)
-        if user is None or not user.active:
-            reminder.status = "skipped"
-            reminder.outcome = "account_inactive"
-            reminder.last_error = "The clinician's account is inactive."
-            return None
         builder = {
             "adverse_event_alert": emails.adverse_event_message,
             "digest": emails.digest_message,
@@ -248,22 +441,36 @@ def build_message(reminder: Reminder, now: datetime):
     return message
 
 
-def record_failure(reminder_id: int, error: BaseException, now: datetime, result, rng) -> None:
-    """Retry a temporary failure later; keep a permanent one (or the last attempt) as failed."""
-    reminder = db.session.get(Reminder, reminder_id)
+def record_failure(
+    send_log: SendLog,
+    reminder_id: int,
+    attempts: int,
+    error: BaseException,
+    result: DispatchResult,
+    rng: random.Random | None,
+    context: str = "",
+) -> None:
+    """Retry a temporary failure later; keep a permanent one (or the last attempt) as failed.
+
+    Anything but a permanent SMTP refusal may pass (a server back up, a name corrected, a
+    template fixed), so it follows the backoff until its last attempt.
+    """
+    now = send_log.claim.now
     code = smtp_code(error)
-    retry_at = None if is_permanent_failure(code) else next_attempt_at(reminder.attempts, now, rng)
-    reminder.last_error = describe_failure(error)
-    reminder.lease_until = None
+    retry_at = None if is_permanent_failure(code) else next_attempt_at(attempts, now, rng)
+    values = {
+        "status": "failed",
+        "outcome": "send_failed",
+        "last_error": (context + describe_failure(error))[:500],
+    }
+    if retry_at is not None:
+        values = {**values, "status": "retry", "outcome": None, "next_attempt_at": retry_at}
+    if not send_log.settle(reminder_id, **values):
+        return  # another pass holds the row now: its outcome is that pass's
     if retry_at is None:
-        reminder.status = "failed"
-        reminder.outcome = "send_failed"
         result.failed += 1
     else:
-        reminder.status = "retry"
-        reminder.next_attempt_at = retry_at
         result.retried += 1
-    db.session.commit()
 
 
 def nudge_for(milestone: Reminder, sent_at: datetime) -> dict | None:

@@ -35,14 +35,12 @@ def run_job(app: Flask, job, *args) -> None:
 
 
 def dispatch_job(now: datetime) -> None:
-    from tracker.reminders.dispatch import dispatch_due
+    from tracker.reminders.dispatch import dispatch_backlog
 
     # Drain what is due, a batch at a time, so a backlog does not wait 30 s per batch.
-    for _ in range(50):
-        result = dispatch_due(now)
-        if result.claimed == 0 or result.errors:
-            break
-        log.info("Dispatched: %s", result)
+    for result in dispatch_backlog(now, max_passes=50):
+        if result.claimed:
+            log.info("Dispatched: %s", result)
 
 
 def windows_job(now: datetime) -> None:

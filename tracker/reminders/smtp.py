@@ -4,7 +4,7 @@ import smtplib
 import ssl
 
 from flask import current_app
-from flask_mail import Connection
+from flask_mail import BadHeaderError, Connection
 
 
 class TimedConnection(Connection):
@@ -49,6 +49,14 @@ def smtp_code(error: BaseException) -> int | None:
     return getattr(error, "smtp_code", None)
 
 
+def is_connection_failure(error: BaseException) -> bool:
+    """Tell a failed connection, which every later message would meet too, from one message's."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    # SMTPException is an OSError too: a reply from the server concerns this message alone.
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
 def describe_failure(error: BaseException) -> str:
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "; ".join(
@@ -59,4 +67,9 @@ def describe_failure(error: BaseException) -> str:
         message = error.smtp_error
         text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
         return f"{error.smtp_code} {text}"
+    if isinstance(error, BadHeaderError):
+        return (
+            "BadHeaderError: a line break in the subject or an address; "
+            "correct the clinic's name or the patient's details, then retry."
+        )
     return f"{type(error).__name__}: {error}"[:500]
