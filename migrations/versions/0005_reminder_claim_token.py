@@ -15,10 +15,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("reminder") as batch_op:
-        batch_op.add_column(sa.Column("claim_token", sa.String(length=32), nullable=True))
+    op.add_column("reminder", sa.Column("claim_token", sa.String(length=32), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("reminder") as batch_op:
-        batch_op.drop_column("claim_token")
+    # A plain DROP COLUMN (SQLite 3.35+): rebuilding the table, as a batch operation would,
+    # fails on SQLite while flags still refer to its rows.
+    op.drop_column("reminder", "claim_token")
