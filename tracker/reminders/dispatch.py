@@ -15,7 +15,7 @@ from tracker.extensions import db
 from tracker.followup.delivery import is_permanent_failure, next_attempt_at
 from tracker.followup.schedule import nudge_due_at
 from tracker.models import Patient, Reminder, User
-from tracker.reminders import emails
+from tracker.reminders import account_emails, emails
 from tracker.reminders.smtp import describe_failure, open_connection, smtp_code
 from tracker.services.reminders import schedule_settings
 
@@ -211,7 +211,11 @@ class SendLog:
 def build_message(reminder: Reminder, now: datetime):
     """Render the row's email, or mark it skipped when there is nobody to send it to."""
     clinic = reminder.patient.clinic if reminder.patient else None
-    if reminder.kind in PATIENT_KINDS:
+    if reminder.kind in account_emails.KINDS:
+        message = account_emails.account_message(reminder)
+        if message is None:
+            return None
+    elif reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
         outcome = reason = None
         if not patient.email:
