@@ -43,12 +43,12 @@ def update_own_details(patient: Patient, values: dict, now: datetime) -> list[in
             "patient",
             {"changed": changed},
         )
-    outbox = []
+    messages = []
     new_email = cleaned["email"]
     if new_email and new_email.lower() != (patient.email or "").lower():
-        outbox.append(queue_email_change(patient, new_email, now).id)
+        messages.append(queue_email_change(patient, new_email, now))
     db.session.commit()
-    return outbox
+    return [message.id for message in messages]
 
 
 def queue_email_change(patient: Patient, new_email: str, now: datetime) -> Reminder:
