@@ -69,9 +69,9 @@ def test_details_page_lists_zones_grouped_by_country(web, patient):
 def test_time_zone_change_reschedules_to_the_morning_of_the_new_zone(web, patient, clinic):
     sign_in(web, patient)
     before = {r.id: r.due_at for r in pending_milestones(patient.id)}
-    assert {r.due_at.astimezone(ZoneInfo("Asia/Tokyo")).hour for r in pending_milestones(patient.id)} == {
-        clinic.send_hour
-    }
+    assert {
+        r.due_at.astimezone(ZoneInfo("Asia/Tokyo")).hour for r in pending_milestones(patient.id)
+    } == {clinic.send_hour}
 
     response = save(web, timezone="Europe/London")
 
@@ -109,9 +109,7 @@ def test_unknown_time_zone_is_refused_and_nothing_changes(web, patient):
     assert {r.id: r.due_at for r in pending_milestones(patient.id)} == before
 
 
-def test_new_email_takes_effect_once_confirmed_from_the_new_address(
-    app, web, patient, smtp_server
-):
+def test_new_email_takes_effect_once_confirmed_from_the_new_address(app, web, patient, smtp_server):
     sign_in(web, patient)
 
     response = save(web, email="hanako@new.example.jp")
@@ -123,7 +121,9 @@ def test_new_email_takes_effect_once_confirmed_from_the_new_address(
     other_device = isolated_client(app)
     assert other_device.get(link).status_code == 200
     db.session.expire_all()
-    assert db.session.get(Patient, patient.id).email == "hanako@example.org"  # a GET changes nothing
+    assert (
+        db.session.get(Patient, patient.id).email == "hanako@example.org"
+    )  # a GET changes nothing
 
     confirmed = submit(other_device, link, {})
 
