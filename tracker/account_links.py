@@ -13,7 +13,7 @@ from tracker.models import EmailChange, PasswordReset, StaffInvitation, User
 from tracker.timeutil import now_utc
 
 INVITATION_SALT = "tracker.links.invitation"
-PASSWORD_RESET_SALT = "tracker.links.password_reset"
+PASSWORD_RESET_SALT = "tracker.links.password_reset"  # noqa: S105 (a salt, not a secret)
 EMAIL_CHANGE_SALT = "tracker.links.email_change"
 
 

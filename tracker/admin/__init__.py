@@ -2,5 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from tracker.admin import routes  # noqa: E402, F401
-from tracker.admin import staff_routes  # noqa: E402, F401
+# routes first: its require_admin runs before the staff pages choose their language.
+from tracker.admin import routes, staff_routes  # noqa: E402, F401, I001

@@ -1,6 +1,5 @@
 """Signing in in steps: the password, then (when on or required) the second factor."""
 
-import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -81,7 +80,3 @@ def second_factor_limit() -> str:
 def code_failed(response) -> bool:
     """Count a request against the code limit only when its code was wrong."""
     return g.get("code_failed", False)
-
-
-def fingerprint(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()[:16]

@@ -2,10 +2,12 @@
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField
 from wtforms.validators import Length
 
+from tracker.account_links import load_email_change
 from tracker.checkin.pages import current_language, use_patient_language
 from tracker.clinic.forms import copy_errors
 from tracker.extensions import db
@@ -13,7 +15,6 @@ from tracker.portal import bp
 from tracker.portal.routes import portal_patient
 from tracker.portal.timezones import zones_by_country
 from tracker.reminders.dispatch import send_after_response
-from tracker.account_links import load_email_change
 from tracker.services.patient_details import (
     confirm_email_change,
     next_follow_up_email,
@@ -21,7 +22,6 @@ from tracker.services.patient_details import (
 )
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc
-from flask_babel import lazy_gettext as _l
 
 
 class DetailsForm(FlaskForm):

@@ -11,7 +11,7 @@ from tracker.database import is_postgresql
 from tracker.extensions import db
 from tracker.links import LinkUsed
 from tracker.models import ApiToken, Clinic, Reminder, StaffInvitation, User
-from tracker.models.user import LANGUAGES, ROLES
+from tracker.models.user import ROLES
 from tracker.services.accounts import check_new_password
 from tracker.services.audit import record_audit
 from tracker.services.validation import Checker, InvalidInput
@@ -263,7 +263,3 @@ def require_two_factor(admin: User, required: bool) -> None:
         {"required": required},
     )
     db.session.commit()
-
-
-def staff_language(value: str | None) -> str:
-    return value if value in LANGUAGES else "en"
