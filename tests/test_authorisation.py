@@ -8,7 +8,7 @@ from tests.conftest import ApiClient, csrf_token_from, log_in
 from tests.helpers import isolated_client, make_flag, row_counts
 from tracker.cli import issue_token
 from tracker.extensions import db
-from tracker.models import ApiToken, Flag, Patient
+from tracker.models import ApiToken, Flag, Patient, User
 from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc
@@ -403,3 +403,149 @@ def test_own_clinics_api_endpoint_answers(api, records, method, url, body, statu
         assert response.mimetype == EXPORT_MIMETYPES[url]
     else:
         assert response.is_json
+
+
+# Account pages: who may reach each, and never another clinic's staff or tokens
+
+ACCOUNT_ROUTES = {
+    ("GET", "/account/"): "signed_in",
+    ("POST", "/account/language"): "signed_in",
+    ("GET", "/account/password"): "signed_in",
+    ("POST", "/account/password"): "signed_in",
+    ("GET", "/account/two-factor"): "signed_in",
+    ("POST", "/account/two-factor"): "signed_in",
+    ("GET", "/account/two-factor/recovery-codes"): "signed_in",
+    ("POST", "/account/two-factor/recovery-codes"): "signed_in",
+    ("GET", "/account/two-factor/off"): "signed_in",
+    ("POST", "/account/two-factor/off"): "signed_in",
+    ("GET", "/account/tokens"): "signed_in",
+    ("POST", "/account/tokens"): "signed_in",
+    ("POST", "/account/tokens/<int:token_id>/revoke"): "signed_in",
+    ("GET", "/admin/outbox"): "admin",
+    ("POST", "/admin/outbox/<int:reminder_id>/retry"): "admin",
+    ("GET", "/admin/settings"): "admin",
+    ("POST", "/admin/settings"): "admin",
+    ("GET", "/admin/staff"): "admin",
+    ("GET", "/admin/staff/invite"): "admin",
+    ("POST", "/admin/staff/invite"): "admin",
+    ("POST", "/admin/staff/<int:user_id>/role"): "admin",
+    ("POST", "/admin/staff/<int:user_id>/deactivate"): "admin",
+    ("POST", "/admin/staff/<int:user_id>/reactivate"): "admin",
+    ("POST", "/admin/staff/two-factor"): "admin",
+    ("GET", "/admin/tokens"): "admin",
+    ("POST", "/admin/tokens/<int:token_id>/revoke"): "admin",
+    # Public: a pending sign-in, a signed link or a portal session decides.
+    ("GET", "/login"): "public",
+    ("POST", "/login"): "public",
+    ("POST", "/logout"): "signed_in",
+    ("GET", "/login/two-factor"): "public",
+    ("POST", "/login/two-factor"): "public",
+    ("GET", "/login/enrol"): "public",
+    ("POST", "/login/enrol"): "public",
+    ("GET", "/password/forgot"): "public",
+    ("POST", "/password/forgot"): "public",
+    ("GET", "/password/sent"): "public",
+    ("GET", "/password/reset/<token>"): "public",
+    ("POST", "/password/reset/<token>"): "public",
+    ("GET", "/invitation/<token>"): "public",
+    ("POST", "/invitation/<token>"): "public",
+    ("GET", "/portal/details"): "public",
+    ("POST", "/portal/details"): "public",
+    ("GET", "/portal/email/<token>"): "public",
+    ("POST", "/portal/email/<token>"): "public",
+}
+ACCOUNT_BLUEPRINTS = ("account.", "admin.", "auth.")
+SIGNED_IN = [route for route, access in ACCOUNT_ROUTES.items() if access != "public"]
+ADMIN_ONLY = [route for route, access in ACCOUNT_ROUTES.items() if access == "admin"]
+# The account routes that name a row of a clinic, with the form each one accepts.
+STAFF_OBJECT_POSTS = [
+    ("/admin/staff/{user}/role", {"role": "clinician"}),
+    ("/admin/staff/{user}/deactivate", {}),
+    ("/admin/staff/{user}/reactivate", {}),
+    ("/admin/tokens/{token}/revoke", {}),
+    ("/account/tokens/{token}/revoke", {}),
+]
+
+
+def concrete(url: str) -> str:
+    for placeholder in ("<int:token_id>", "<int:user_id>", "<int:reminder_id>"):
+        url = url.replace(placeholder, "1")
+    return url.replace("<token>", "x")
+
+
+def test_every_account_route_is_in_the_matrix(app):
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith(ACCOUNT_BLUEPRINTS)
+        or rule.endpoint in ("portal.details", "portal.confirm_email")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+
+    assert routes == set(ACCOUNT_ROUTES)
+
+
+@pytest.mark.parametrize(("method", "url"), SIGNED_IN, ids=ids(SIGNED_IN))
+def test_account_route_without_sign_in_redirects_to_login(client, method, url):
+    token = csrf_token_from(client.get("/login"))
+    before = row_counts()
+
+    if method == "GET":
+        response = client.get(concrete(url))
+    else:
+        response = client.post(concrete(url), data={"csrf_token": token})
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(("method", "url"), ADMIN_ONLY, ids=ids(ADMIN_ONLY))
+def test_admin_route_refuses_a_clinician(logged_in, method, url):
+    token = csrf_token_from(logged_in.get("/"))
+    before = row_counts()
+
+    if method == "GET":
+        response = logged_in.get(concrete(url))
+    else:
+        response = logged_in.post(concrete(url), data={"csrf_token": token, "role": "admin"})
+
+    assert response.status_code == 403
+    assert row_counts() == before
+
+
+@pytest.fixture
+def this_clinics_staff(clinic, clinician):
+    """This clinic's admin, and a clinician's token: the ids another clinic tries."""
+    factories.UserFactory(clinic=clinic, role="admin", email="boss@example.org")
+    issue_token(clinician, "Lab")
+    db.session.commit()
+    token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == clinician.id))
+    return {"user": clinician.id, "token": token_id}
+
+
+@pytest.mark.parametrize(
+    ("url", "form"), STAFF_OBJECT_POSTS, ids=[u for u, _ in STAFF_OBJECT_POSTS]
+)
+def test_another_clinics_staff_and_tokens_answer_404(
+    app, other_clinic, this_clinics_staff, url, form
+):
+    other_admin = factories.UserFactory(
+        clinic=other_clinic, role="admin", email="theirs@example.org"
+    )
+    browser = isolated_client(app)
+    assert log_in(browser, other_admin.email).status_code == 302
+    token = csrf_token_from(browser.get("/admin/staff"))
+    before = row_counts()
+    db.session.expire_all()
+    states = [(u.role, u.active) for u in db.session.scalars(select(User).order_by(User.id))]
+
+    response = browser.post(url.format(**this_clinics_staff), data={**form, "csrf_token": token})
+
+    assert response.status_code == 404
+    assert row_counts() == before
+    db.session.expire_all()
+    assert [
+        (u.role, u.active) for u in db.session.scalars(select(User).order_by(User.id))
+    ] == states
+    assert db.session.scalar(select(ApiToken.revoked_at)) is None

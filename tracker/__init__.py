@@ -3,7 +3,7 @@
 import logging
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 from config import Config, ProductionConfig, config_for_environment
 
@@ -61,10 +61,13 @@ def select_locale() -> str:
     chosen = getattr(g, "locale", None)
     if chosen:
         return chosen
+    if not has_request_context():
+        return "en"  # a command or the dispatcher: messages are rendered in force_locale
     return request.accept_languages.best_match(["en", "ja"]) or "en"
 
 
 def register_blueprints(app: Flask) -> None:
+    from tracker.account import bp as account_bp
     from tracker.admin import bp as admin_bp
     from tracker.api import register_api
     from tracker.auth import bp as auth_bp
@@ -76,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinic_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(portal_bp)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.followup.schedule import validate_timezone
 from tracker.models import ApiToken, Clinic, User
-from tracker.services.accounts import change_password
+from tracker.services.accounts import change_password, password_problem
 from tracker.services.validation import Checker, InvalidInput, single_line_error
 
 TOKEN_PREFIX = "fut_"  # noqa: S105 (a label, not a secret)
@@ -22,7 +22,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user: User) -> str:
+def issue_token(user: User, name: str = "") -> str:
     """Create an API token for the user; return it (it is never shown again)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     db.session.add(
@@ -31,6 +31,7 @@ def issue_token(user: User) -> str:
             clinic_id=user.clinic_id,
             token_hash=hash_token(token),
             prefix=token[:12],
+            name=name,
         )
     )
     return token
@@ -74,9 +75,16 @@ def register_commands(app: Flask) -> None:
     @click.option("--clinic", "clinic_name", required=True, help="The clinic's name.")
     @click.option("--role", type=click.Choice(["clinician", "admin"]), default="clinician")
     @click.option("--name", default="", help="Display name (defaults to the email's local part).")
+    @click.option(
+        "--language",
+        type=click.Choice(["en", "ja"]),
+        default="en",
+        show_default=True,
+        help="Language of the person's pages and emails.",
+    )
     @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
     def create_user(
-        email: str, clinic_name: str, role: str, name: str, password_stdin: bool
+        email: str, clinic_name: str, role: str, name: str, language: str, password_stdin: bool
     ) -> None:
         """Create a clinician or admin account."""
         refuse_control_characters("clinic name", clinic_name)
@@ -96,10 +104,16 @@ def register_commands(app: Flask) -> None:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if len(password) < 12:
-            fail("The password must be at least 12 characters.")
-        name = name.strip() or email.split("@")[0]
-        user = User(clinic_id=clinic.id, email=email, name=name, role=role)
+        problem = password_problem(password)
+        if problem:
+            fail(problem)
+        user = User(
+            clinic_id=clinic.id,
+            email=email,
+            name=name.strip() or email.split("@")[0],
+            role=role,
+            language=language,
+        )
         user.set_password(password)
         db.session.add(user)
         db.session.commit()

@@ -5,6 +5,7 @@ Revises: 0003
 Create Date: 2026-11-22 10:00:00
 
 """
+
 import secrets
 
 import sqlalchemy as sa

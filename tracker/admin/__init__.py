@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from tracker.admin import exports, routes  # noqa: E402, F401
+# routes first: its require_admin runs before the staff pages choose their language.
+from tracker.admin import routes, exports, staff_routes  # noqa: E402, F401, I001

@@ -5,16 +5,17 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth import bp
 from tracker.auth.forms import LoginForm
+from tracker.auth.signin import begin_sign_in
 from tracker.extensions import db, limiter, login_manager
 from tracker.models import User
 from tracker.services.accounts import end_sessions
-from tracker.timeutil import now_utc
+from tracker.services.audit import record_audit
 
 
 @login_manager.user_loader
@@ -74,10 +75,19 @@ def login():
             # Hash anyway, so an unknown email answers as slowly as a wrong password.
             check_password_hash(unknown_account_hash(), form.password.data)
         elif user.check_password(form.password.data) and user.active:
-            login_user(user, remember=form.remember.data)
-            user.last_login_at = now_utc()
+            return begin_sign_in(user, form.remember.data, safe_next_url(request.args.get("next")))
+        else:
+            reason = "password" if user.active else "inactive"
+            record_audit(
+                user.clinic_id,
+                "auth.sign_in_failed",
+                "user",
+                user.id,
+                None,
+                "visitor",
+                {"reason": reason},
+            )
             db.session.commit()
-            return redirect(safe_next_url(request.args.get("next")))
         g.sign_in_failed = True
         # A form error, not a flash: it is listed with the others and takes the focus.
         form.form_errors.append("That email and password do not match an active account.")
@@ -88,6 +98,7 @@ def login():
 @login_required
 def logout():
     # Rotate the token first: a copy of this session or remember-me cookie must not outlive it.
+    record_audit(current_user.clinic_id, "auth.sign_out", "user", current_user.id, current_user)
     end_sessions(current_user)
     logout_user()
     flash("You are signed out.", "info")

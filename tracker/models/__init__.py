@@ -4,21 +4,25 @@ from tracker.models.audit import AuditEvent
 from tracker.models.checkin import CheckIn
 from tracker.models.clinic import Clinic
 from tracker.models.flag import Flag
-from tracker.models.patient import Patient
+from tracker.models.patient import EmailChange, Patient
 from tracker.models.reminder import PortalLink, Reminder, SchedulerHeartbeat
 from tracker.models.treatment import Treatment
-from tracker.models.user import ApiToken, User
+from tracker.models.user import ApiToken, PasswordReset, RecoveryCode, StaffInvitation, User
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "CheckIn",
     "Clinic",
+    "EmailChange",
     "Flag",
+    "PasswordReset",
     "Patient",
     "PortalLink",
+    "RecoveryCode",
     "Reminder",
     "SchedulerHeartbeat",
+    "StaffInvitation",
     "Treatment",
     "User",
 ]

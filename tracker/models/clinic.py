@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, String
+from sqlalchemy import JSON, CheckConstraint, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import db
@@ -29,6 +29,8 @@ class Clinic(db.Model):
     sustain_days: Mapped[int] = mapped_column(default=7)
     severe_pain: Mapped[int] = mapped_column(default=7)
     non_responder_days: Mapped[int] = mapped_column(default=84)
+    # Staff must sign in with a second factor; those not enrolled enrol at their next sign-in.
+    require_two_factor: Mapped[bool] = mapped_column(server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def __repr__(self) -> str:

@@ -10,7 +10,17 @@ from tracker.models.patient import Patient
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
-KINDS = ("milestone", "nudge", "confirmation", "portal_link", "adverse_event_alert", "digest")
+KINDS = (
+    "milestone",
+    "nudge",
+    "confirmation",
+    "portal_link",
+    "adverse_event_alert",
+    "digest",
+    "staff_invitation",
+    "password_reset",
+    "email_change",
+)
 STATUSES = (
     "scheduled",
     "sending",

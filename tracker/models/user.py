@@ -1,10 +1,10 @@
-"""Clinicians and admins, and their API tokens."""
+"""Clinicians and admins, their API tokens, second factors, invitations and password resets."""
 
 import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,6 +14,7 @@ from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
 ROLES = ("clinician", "admin")
+LANGUAGES = ("en", "ja")
 
 
 def new_session_token() -> str:
@@ -23,7 +24,10 @@ def new_session_token() -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("role IN ('clinician', 'admin')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('clinician', 'admin')", name="role_known"),
+        CheckConstraint("language IN ('en', 'ja')", name="language_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
@@ -36,6 +40,15 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Session and remember-me cookies carry this, not the id: rotating it signs out everywhere.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    # The language of the pages and emails this person reads (server defaults: rows written
+    # by older code get one).
+    language: Mapped[str] = mapped_column(String(2), server_default="en")
+    # Two-factor sign-in (RFC 6238): a secret is stored when enrolment starts and only counts once
+    # totp_enabled_at is set; totp_last_step is the time-step of the last code accepted, so a code
+    # cannot be used twice in its window.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     clinic: Mapped[Clinic] = relationship()
 
@@ -64,6 +77,10 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
 
 class ApiToken(db.Model):
     """A clinician's bearer token; only its SHA-256 is stored, the token is shown once."""
@@ -74,9 +91,63 @@ class ApiToken(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the holder calls it ("lab integration"), so a token can be recognised before revoking.
+    name: Mapped[str] = mapped_column(String(100), server_default="")
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten one-time codes that stand in for the authenticator; only its SHA-256 is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffInvitation(db.Model):
+    """An emailed invitation to join a clinic; the invitee chooses their name and password."""
+
+    __tablename__ = "staff_invitation"
+    __table_args__ = (
+        CheckConstraint("role IN ('clinician', 'admin')", name="role_known"),
+        CheckConstraint("language IN ('en', 'ja')", name="language_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A newer invitation to the same address replaces this one.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    clinic: Mapped[Clinic] = relationship()
+    invited_by: Mapped[User] = relationship()
+
+
+class PasswordReset(db.Model):
+    """A single-use, short-lived emailed link to choose a new password."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

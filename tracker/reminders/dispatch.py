@@ -25,7 +25,7 @@ from tracker.followup.delivery import is_permanent_failure, next_attempt_at
 from tracker.followup.schedule import nudge_due_at
 from tracker.models import Patient, Reminder, User
 from tracker.models.types import UTCDateTime
-from tracker.reminders import emails
+from tracker.reminders import account_emails, emails
 from tracker.reminders.smtp import (
     describe_failure,
     is_connection_failure,
@@ -406,6 +406,8 @@ class SendLog:
 
 def skip_reason(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     """Why the row's email is not to be sent, as (outcome, words for the Outbox), or None."""
+    if reminder.kind in account_emails.KINDS:
+        return account_emails.skip_reason(reminder)
     if reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
         if not patient.email:
@@ -423,7 +425,9 @@ def skip_reason(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
 
 def build_message(reminder: Reminder, now: datetime) -> emails.OutboxMessage:
     """Render the row's email (skip_reason has found someone to send it to)."""
-    if reminder.kind in PATIENT_KINDS:
+    if reminder.kind in account_emails.KINDS:
+        message = account_emails.account_message(reminder)
+    elif reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
         if reminder.kind == "portal_link":
             message = emails.portal_link_message(reminder, patient, patient.clinic)

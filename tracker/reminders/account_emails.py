@@ -1,0 +1,84 @@
+"""Emails about accounts: a staff invitation, a password reset, a patient's new address."""
+
+from flask_babel import force_locale, gettext
+from flask_mail import Message
+
+from tracker.account_links import email_change_url, invitation_url, password_reset_url
+from tracker.extensions import db
+from tracker.models import EmailChange, PasswordReset, Reminder, StaffInvitation, User
+from tracker.reminders.emails import make_message
+
+KINDS = ("staff_invitation", "password_reset", "email_change")
+
+
+def skip_reason(reminder: Reminder) -> tuple[str | None, str] | None:
+    """Why an account email has no reader any more, as (outcome, words), or None."""
+    payload = reminder.payload or {}
+    if reminder.kind == "staff_invitation":
+        invitation = db.session.get(StaffInvitation, payload.get("invitation_id"))
+        if invitation.accepted_at is not None or invitation.revoked_at is not None:
+            return None, "The invitation was accepted or replaced."
+    elif reminder.kind == "password_reset":
+        reset = db.session.get(PasswordReset, payload.get("password_reset_id"))
+        if not reset.user.active:
+            return "account_inactive", "The account is inactive."
+    return None
+
+
+def account_message(reminder: Reminder) -> Message:
+    """Render an account email (skip_reason has found its reader)."""
+    payload = reminder.payload or {}
+    if reminder.kind == "staff_invitation":
+        return invitation_message(db.session.get(StaffInvitation, payload.get("invitation_id")))
+    if reminder.kind == "password_reset":
+        return password_reset_message(
+            db.session.get(PasswordReset, payload.get("password_reset_id"))
+        )
+    return email_change_message(db.session.get(EmailChange, payload.get("email_change_id")))
+
+
+def invitation_message(invitation: StaffInvitation) -> Message:
+    """Invite a colleague, in the language the admin chose for them."""
+    clinic = invitation.clinic
+    context = {
+        "clinic": clinic,
+        "invitation": invitation,
+        "inviter": invitation.invited_by,
+        "invitation_url": invitation_url(invitation),
+        "hours": round((invitation.expires_at - invitation.created_at).total_seconds() / 3600),
+    }
+    with force_locale(invitation.language):
+        subject = gettext(
+            "%(clinic)s: you are invited to the follow-up tracker", clinic=clinic.name
+        )
+        return make_message(
+            "staff_invitation", invitation.email, subject, context, invitation.language
+        )
+
+
+def password_reset_message(reset: PasswordReset) -> Message:
+    """Send a link to choose a new password, in the person's language."""
+    user: User = reset.user
+    context = {
+        "clinic": user.clinic,
+        "user": user,
+        "reset_url": password_reset_url(reset),
+        "minutes": round((reset.expires_at - reset.created_at).total_seconds() / 60),
+    }
+    with force_locale(user.language):
+        subject = gettext("%(clinic)s: choose a new password", clinic=user.clinic.name)
+        return make_message("password_reset", user.email, subject, context, user.language)
+
+
+def email_change_message(change: EmailChange) -> Message:
+    """Ask a patient's new address to confirm it is theirs."""
+    patient = change.patient
+    context = {
+        "clinic": patient.clinic,
+        "patient": patient,
+        "confirm_url": email_change_url(change),
+        "hours": round((change.expires_at - change.created_at).total_seconds() / 3600),
+    }
+    with force_locale(patient.language):
+        subject = gettext("%(clinic)s: confirm your new email address", clinic=patient.clinic.name)
+        return make_message("email_change", change.new_email, subject, context, patient.language)

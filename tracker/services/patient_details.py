@@ -1,0 +1,139 @@
+"""Patients keep their own details up to date from the portal."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from tracker.account_links import load_email_change
+from tracker.extensions import db
+from tracker.links import LinkUsed
+from tracker.models import EmailChange, Patient, Reminder
+from tracker.services.audit import record_audit
+from tracker.services.patients import check_patient_values
+from tracker.services.reminders import reschedule_patient
+
+EMAIL_CHANGE_HOURS = 24
+
+
+def update_own_details(patient: Patient, values: dict, now: datetime) -> list[int]:
+    """Save the patient's language and time zone; a new address waits for its confirmation.
+
+    A new time zone reschedules the pending reminders at once. Returns the outbox row of the
+    confirmation email, if the address changed.
+    """
+    cleaned = check_patient_values(
+        {field: values.get(field) for field in ("language", "timezone", "email")}, patient.clinic
+    )
+    changed = {
+        field: [getattr(patient, field), cleaned[field]]
+        for field in ("language", "timezone")
+        if getattr(patient, field) != cleaned[field]
+    }
+    for field, (_old, new) in changed.items():
+        setattr(patient, field, new)
+    if "timezone" in changed:
+        reschedule_patient(patient, now)
+    if changed:
+        record_audit(
+            patient.clinic_id,
+            "patient.self_update",
+            "patient",
+            patient.id,
+            None,
+            "patient",
+            {"changed": changed},
+        )
+    messages = []
+    new_email = cleaned["email"]
+    if new_email and new_email.lower() != (patient.email or "").lower():
+        messages.append(queue_email_change(patient, new_email, now))
+    db.session.commit()
+    return [message.id for message in messages]
+
+
+def queue_email_change(patient: Patient, new_email: str, now: datetime) -> Reminder:
+    """Record a pending new address and the outbox row that asks it for confirmation."""
+    change = EmailChange(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        new_email=new_email,
+        created_at=now,
+        expires_at=now + timedelta(hours=EMAIL_CHANGE_HOURS),
+    )
+    db.session.add(change)
+    db.session.flush()
+    message = Reminder(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        kind="email_change",
+        due_at=now,
+        next_attempt_at=now,
+        status="scheduled",
+        payload={"email_change_id": change.id},
+        created_at=now,
+    )
+    db.session.add(message)
+    record_audit(
+        patient.clinic_id,
+        "patient.email_change_requested",
+        "patient",
+        patient.id,
+        None,
+        "patient",
+        {"new_email": new_email},
+    )
+    return message
+
+
+def confirm_email_change(token: str, now: datetime) -> Patient:
+    """Use the link sent to a new address once: the patient's emails go there from now on."""
+    change = load_email_change(token, now)
+    confirmed = db.session.execute(
+        update(EmailChange)
+        .where(
+            EmailChange.id == change.id,
+            EmailChange.confirmed_at.is_(None),
+            EmailChange.expires_at > now,
+        )
+        .values(confirmed_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    patient = change.patient
+    if confirmed.rowcount != 1:
+        db.session.rollback()
+        raise LinkUsed("The link was used already.", patient)
+    old_email = patient.email
+    patient.email = change.new_email
+    # Reminders skipped for want of an address, or meant for the old one, are planned afresh.
+    reschedule_patient(patient, now)
+    record_audit(
+        patient.clinic_id,
+        "patient.email_changed",
+        "patient",
+        patient.id,
+        None,
+        "patient",
+        {"changed": {"email": [old_email, change.new_email]}},
+    )
+    db.session.commit()
+    return patient
+
+
+def next_follow_up_email(patient: Patient, now: datetime) -> Reminder | None:
+    """The patient's next follow-up email still to be sent, if any."""
+    from sqlalchemy import select
+
+    from tracker.models.reminder import PENDING
+
+    return db.session.scalar(
+        select(Reminder)
+        .where(
+            Reminder.patient_id == patient.id,
+            Reminder.user_id.is_(None),
+            Reminder.kind.in_(("milestone", "nudge")),
+            Reminder.status.in_(PENDING),
+            Reminder.due_at > now,
+        )
+        .order_by(Reminder.due_at)
+        .limit(1)
+    )
