@@ -49,7 +49,7 @@ def test_token_name_is_required_and_one_line(logged_in):
     broken = submit(logged_in, "/account/tokens", {"name": "a\nb"})
 
     assert "Name the token" in empty.get_data(as_text=True)
-    assert "single line" in broken.get_data(as_text=True)
+    assert "Must be one line" in broken.get_data(as_text=True)
     assert db.session.scalar(select(ApiToken)) is None
 
 

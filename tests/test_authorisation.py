@@ -434,6 +434,8 @@ ACCOUNT_ROUTES = {
     ("POST", "/admin/staff/two-factor"): "admin",
     ("GET", "/admin/tokens"): "admin",
     ("POST", "/admin/tokens/<int:token_id>/revoke"): "admin",
+    ("GET", "/admin/exports"): "admin",
+    ("GET", "/admin/exports/<name>.csv"): "admin",
     # Public: a pending sign-in, a signed link or a portal session decides.
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -470,7 +472,7 @@ STAFF_OBJECT_POSTS = [
 def concrete(url: str) -> str:
     for placeholder in ("<int:token_id>", "<int:user_id>", "<int:reminder_id>"):
         url = url.replace(placeholder, "1")
-    return url.replace("<token>", "x")
+    return url.replace("<token>", "x").replace("<name>", "patients")
 
 
 def test_every_account_route_is_in_the_matrix(app):

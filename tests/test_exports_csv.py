@@ -212,6 +212,8 @@ def test_the_exports_page_lists_every_export_for_an_admin(as_admin, records):
 
 
 def test_the_exports_page_speaks_japanese(app, admin, records):
+    admin.language = "ja"
+    db.session.commit()
     browser = isolated_client(app)
     browser.get("/login", headers={"Accept-Language": "ja"})
     assert log_in(browser, admin.email).status_code == 302

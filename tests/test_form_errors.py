@@ -130,7 +130,7 @@ def test_record_treatment_form_and_service_errors_come_together(logged_in, clini
     response = post_form(logged_in, f"/patients/{patient.id}/treatments/new", values)
     assert_errors_listed(
         response.get_data(as_text=True),
-        {"treated_on": "Not a valid date value.", "cell_dose_million": "positive number"},
+        {"treated_on": "Not a valid date value.", "cell_dose_million": "at least 0.01 million"},
     )
     assert_nothing_written(before)
 

@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
+from flask_login import current_user
 
 from config import Config, ProductionConfig, config_for_environment
 
@@ -57,12 +58,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def select_locale() -> str:
-    """Use the language chosen for this request (a patient's), else the browser's."""
+    """Use the language chosen for this request (a patient's), else the signed-in user's,
+    else the browser's."""
     chosen = getattr(g, "locale", None)
     if chosen:
         return chosen
     if not has_request_context():
         return "en"  # a command or the dispatcher: messages are rendered in force_locale
+    if current_user and current_user.is_authenticated and current_user.language:
+        return current_user.language
     return request.accept_languages.best_match(["en", "ja"]) or "en"
 
 

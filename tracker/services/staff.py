@@ -17,16 +17,9 @@ from tracker.services.audit import record_audit
 from tracker.services.validation import Checker, InvalidInput
 
 INVITATION_HOURS = 72
-# Refused in names: they end up in email headers and one-line displays.
-LINE_BREAKING = ("\r", "\n", "\x00", "\u2028", "\u2029", "\x0b", "\x0c", "\x85")
-
-
 def single_line(check: Checker, field: str, value, max_length: int) -> str | None:
-    """Read required one-line text: no line breaks or NUL, at most max_length characters."""
-    text = check.text(field, value, required=True, max_length=max_length)
-    if isinstance(text, str) and any(character in text for character in LINE_BREAKING):
-        check.fail(field, _("Must be a single line of text."))
-    return text
+    """Read required one-line text (Checker.text refuses line breaks and control characters)."""
+    return check.text(field, value, required=True, max_length=max_length)
 
 
 def list_staff(clinic_id: int) -> list[User]:
