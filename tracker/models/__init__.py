@@ -1,23 +1,29 @@
 """The models, one module per aggregate."""
 
+from tracker.models.adverse_event import AdverseEvent, ReportNotice
 from tracker.models.audit import AuditEvent
 from tracker.models.checkin import CheckIn
 from tracker.models.clinic import Clinic
 from tracker.models.flag import Flag
 from tracker.models.patient import Patient
+from tracker.models.plan import PeriodicReport, ProvisionPlan
 from tracker.models.reminder import PortalLink, Reminder, SchedulerHeartbeat
 from tracker.models.treatment import Treatment
 from tracker.models.user import ApiToken, User
 
 __all__ = [
+    "AdverseEvent",
     "ApiToken",
     "AuditEvent",
     "CheckIn",
     "Clinic",
     "Flag",
     "Patient",
+    "PeriodicReport",
     "PortalLink",
+    "ProvisionPlan",
     "Reminder",
+    "ReportNotice",
     "SchedulerHeartbeat",
     "Treatment",
     "User",

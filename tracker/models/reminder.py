@@ -10,7 +10,15 @@ from tracker.models.patient import Patient
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
-KINDS = ("milestone", "nudge", "confirmation", "portal_link", "adverse_event_alert", "digest")
+KINDS = (
+    "milestone",
+    "nudge",
+    "confirmation",
+    "portal_link",
+    "adverse_event_alert",
+    "digest",
+    "report_reminder",
+)
 STATUSES = (
     "scheduled",
     "sending",
