@@ -110,8 +110,8 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
 
 
 def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0) -> list[Patient]:
-    """Find the clinic's patients whose name or external ID contains the text."""
-    query = clinic_select(Patient, clinic_id)
+    """Find the clinic's patients (not archived) whose name or external ID contains the text."""
+    query = clinic_select(Patient, clinic_id).where(Patient.archived_at.is_(None))
     text = (text or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if text:
         pattern = (
