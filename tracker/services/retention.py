@@ -60,7 +60,11 @@ def archive_patient(patient: Patient, actor: Actor, now: datetime | None = None)
     if patient.archived_at is not None:
         return patient
     patient.archived_at = now
-    cancelled = cancel_pending(patient_id=patient.id, reason="The patient was archived.")
+    cancelled = cancel_pending(
+        patient_id=patient.id,
+        reason="The patient was archived.",
+        kinds=("milestone", "nudge", "confirmation", "portal_link"),
+    )
     record_audit(
         patient.clinic_id,
         "patient.archive",
