@@ -21,6 +21,12 @@ PAGES = [
     ("GET", "/patients/{patient}/edit"),
     ("GET", "/patients/{patient}/treatments/new"),
     ("GET", "/treatments/{treatment}/edit"),
+    ("GET", "/compliance"),
+    ("GET", "/compliance/adverse-events.csv"),
+    ("GET", "/patients/{patient}/adverse-events/new"),
+    ("GET", "/adverse-events/{event}"),
+    ("GET", "/adverse-events/{event}/draft"),
+    ("GET", "/plans/{plan}/periodic-reports/0"),
 ]
 OBJECT_PAGES = [(method, url) for method, url in PAGES if "{" in url]
 FORM_POSTS = [
