@@ -357,3 +357,27 @@ def test_flag_without_a_record_shows_no_clock(logged_in, patient):
     make_flag(patient, kind="adverse_event", evidence={"details": "x"})
 
     assert 'class="clock' not in logged_in.get("/").get_data(as_text=True)
+
+
+def test_demo_clinic_runs_under_jp_asrm_with_its_clocks(app):
+    from tracker.demo import seed_demo
+    from tracker.services.adverse_events import open_reports
+    from tracker.services.periodic_reports import next_report
+
+    seed_demo()
+
+    clinic = db.session.scalars(select(Clinic)).one()
+    assert clinic.regulatory_regime == "jp_asrm"
+    [plan] = db.session.scalars(select(ProvisionPlan)).all()
+    assert db.session.scalars(select(Treatment).where(Treatment.plan_id.is_(None))).all() == []
+    clocks = open_reports(clinic)
+    unassessed = [c for c in clocks if c.event.status == "to_assess" and c.days_left == 1]
+    assert unassessed, [(c.event.status, c.days_left) for c in clocks]
+    in_progress = [
+        c
+        for c in clocks
+        if c.category == "fifteen_day" and c.event.reported_to_committee_on is not None
+    ]
+    assert [c.event.status for c in in_progress] == ["to_report"]
+    upcoming = next_report(plan)
+    assert 25 <= upcoming.days_left <= 35
