@@ -334,4 +334,3 @@ def test_patient_with_a_bad_sex_or_a_future_birth_answers_422(api):
 
     assert response.status_code == 422
     assert {"sex", "date_of_birth"} <= set(response.get_json()["errors"])
-

@@ -39,7 +39,7 @@ class PatientForm(FlaskForm):
         "Frozen doses in the cell bank", default=0, validators=[Optional(), NumberRange(0, 100)]
     )
     date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
-    sex = SelectField(_l("Sex"), choices=[("", "—"), *SEX_LABELS.items()])
+    sex = SelectField(_l("Sex"), choices=[("", "—"), *SEX_LABELS.items()], validate_choice=False)
     address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
     diagnosis = StringField(_l("Diagnosis"), validators=[Optional(), Length(max=500)])
 
