@@ -4,9 +4,29 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tracker.extensions import db
-from tracker.models import AuditEvent, CheckIn, Flag, Patient, Reminder, Treatment
+from tracker.models import (
+    AdverseEvent,
+    AuditEvent,
+    CheckIn,
+    Flag,
+    Patient,
+    PeriodicReport,
+    ProvisionPlan,
+    Reminder,
+    Treatment,
+)
 
-WRITTEN_MODELS = (Patient, Treatment, Reminder, CheckIn, Flag, AuditEvent)
+WRITTEN_MODELS = (
+    Patient,
+    Treatment,
+    Reminder,
+    CheckIn,
+    Flag,
+    AuditEvent,
+    AdverseEvent,
+    ProvisionPlan,
+    PeriodicReport,
+)
 
 
 class IsolatedClient(FlaskClient):

@@ -8,10 +8,10 @@ from tests.conftest import ApiClient, csrf_token_from, log_in
 from tests.helpers import isolated_client, make_flag, row_counts
 from tracker.cli import issue_token
 from tracker.extensions import db
-from tracker.models import ApiToken, Flag, Patient, User
+from tracker.models import AdverseEvent, ApiToken, Flag, Patient, ProvisionPlan, User
 from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
-from tracker.timeutil import now_utc
+from tracker.timeutil import now_utc, today_in
 
 PAGES = [
     ("GET", "/"),
@@ -21,6 +21,12 @@ PAGES = [
     ("GET", "/patients/{patient}/edit"),
     ("GET", "/patients/{patient}/treatments/new"),
     ("GET", "/treatments/{treatment}/edit"),
+    ("GET", "/compliance"),
+    ("GET", "/compliance/adverse-events.csv"),
+    ("GET", "/patients/{patient}/adverse-events/new"),
+    ("GET", "/adverse-events/{event}"),
+    ("GET", "/adverse-events/{event}/draft"),
+    ("GET", "/plans/{plan}/periodic-reports/0"),
 ]
 OBJECT_PAGES = [(method, url) for method, url in PAGES if "{" in url]
 FORM_POSTS = [
@@ -72,13 +78,49 @@ API_ENDPOINTS = [
     ("GET", "/api/v1/fhir/CodeSystem/followup", None, 200),
     ("GET", "/api/v1/fhir/Patient/{patient}/$everything", None, 200),
     ("GET", "/api/v1/fhir/$export", None, 200),
+    ("GET", "/api/v1/plans", None, 200),
+    (
+        "POST",
+        "/api/v1/plans",
+        {
+            "plan_number": "PB-NEW",
+            "title": "PRP for knee osteoarthritis",
+            "risk_class": 3,
+            "committee_name": "Committee",
+            "committee_number": "NC-1",
+        },
+        201,
+    ),
+    ("GET", "/api/v1/plans/{plan}/periodic-reports", None, 200),
+    ("GET", "/api/v1/adverse-events", None, 200),
+    ("POST", "/api/v1/adverse-events", {"patient_id": "{patient}", "description": "Fever."}, 201),
+    (
+        "POST",
+        "/api/v1/adverse-events/{event}/assessment",
+        {"seriousness": "non_serious", "causality": "related"},
+        200,
+    ),
+    (
+        "POST",
+        "/api/v1/adverse-events/{event}/reported",
+        {"reported_to_committee_on": "{today}"},
+        200,
+    ),
+    ("DELETE", "/api/v1/patients/{patient}", None, 409),
+    ("POST", "/api/v1/patients/{patient}/archive", None, 200),
 ]
 # Exports answer in their own formats; every other endpoint answers JSON.
 EXPORT_MIMETYPES = {
     "/api/v1/exports/checkins.csv": "text/csv",
     "/api/v1/fhir/$export": "application/fhir+ndjson",
 }
-OBJECT_API_ENDPOINTS = [endpoint for endpoint in API_ENDPOINTS if "{" in endpoint[1]]
+# Endpoints naming one of the clinic's records, in the path or in the body.
+OBJECT_API_ENDPOINTS = [
+    endpoint
+    for endpoint in API_ENDPOINTS
+    if "{" in endpoint[1]
+    or any(value in ("{patient}", "{event}") for value in (endpoint[2] or {}).values())
+]
 
 
 def ids(endpoints) -> list[str]:
@@ -95,7 +137,39 @@ def records(clinic, clinician):
         {"treated_on": factories.date(2026, 9, 1), "kind": "ucmsc", "route": "iv", "site": "IV"},
     )
     flag = make_flag(patient, treatment)
-    return {"patient": patient.id, "treatment": treatment.id, "flag": flag.id}
+    plan = ProvisionPlan(
+        clinic_id=clinic.id,
+        plan_number="PB-1",
+        title="Cultured MSCs",
+        risk_class=2,
+        committee_name="Committee",
+        committee_number="NB-1",
+        submitted_on=factories.date(2025, 1, 10),
+        accepted_on=factories.date(2025, 2, 1),
+    )
+    db.session.add(plan)
+    db.session.flush()
+    event = AdverseEvent(
+        clinic_id=clinic.id,
+        patient_id=patient.id,
+        treatment_id=treatment.id,
+        plan_id=plan.id,
+        source="clinician",
+        aware_on=factories.date(2026, 9, 10),
+        description="Fever.",
+        seriousness="non_serious",
+        causality="related",
+        status="to_report",
+    )
+    db.session.add(event)
+    db.session.commit()
+    return {
+        "patient": patient.id,
+        "treatment": treatment.id,
+        "flag": flag.id,
+        "plan": plan.id,
+        "event": event.id,
+    }
 
 
 @pytest.fixture
@@ -115,12 +189,29 @@ def other_api(app, other_clinician):
     return ApiClient(isolated_client(app), token)
 
 
-def call(api_or_client, method: str, url: str, body=None):
+def call(api_or_client, method: str, url: str, body=None, records=None):
     if method == "GET":
         return api_or_client.get(url)
+    if method == "DELETE":
+        if isinstance(api_or_client, ApiClient):
+            return api_or_client.client.delete(url, headers=api_or_client.headers)
+        return api_or_client.delete(url)
     if body is None:
         return api_or_client.post(url)
-    return api_or_client.post(url, json=body)
+    return api_or_client.post(url, json=filled(body, records or {}))
+
+
+def filled(body: dict, records: dict) -> dict:
+    """Put the records' ids (and today) into a body's "{patient}"-style placeholders."""
+    values = {**records, "today": today_in("Asia/Tokyo").isoformat()}
+    return {
+        name: (
+            (int(values[value[1:-1]]) if value[1:-1] != "today" else values["today"])
+            if isinstance(value, str) and value.startswith("{") and value.endswith("}")
+            else value
+        )
+        for name, value in body.items()
+    }
 
 
 def flag_state(flag_id: int) -> tuple:
@@ -144,7 +235,9 @@ def test_every_api_route_is_in_the_matrix(app):
             method,
             url.replace("{patient}", "<int:patient_id>")
             .replace("{flag}", "<int:flag_id>")
-            .replace("/checkins.csv", "/<name>.csv"),
+            .replace("/checkins.csv", "/<name>.csv")
+            .replace("{plan}", "<int:plan_id>")
+            .replace("{event}", "<int:event_id>"),
         )
         for method, url, _, _ in API_ENDPOINTS
     }
@@ -183,7 +276,7 @@ def test_api_without_token_answers_401_json_and_writes_nothing(
 ):
     before = row_counts()
 
-    response = call(client, method, url.format(**records), body)
+    response = call(client, method, url.format(**records), body, records)
 
     assert response.status_code == 401
     assert response.is_json
@@ -295,7 +388,7 @@ def test_another_clinics_api_object_answers_404_and_writes_nothing(
     before = row_counts()
     flag_before = flag_state(records["flag"])
 
-    response = call(other_api, method, url.format(**records), body)
+    response = call(other_api, method, url.format(**records), body, records)
 
     assert response.status_code == 404
     assert response.is_json
@@ -396,7 +489,7 @@ def test_own_clinics_form_post_is_accepted(logged_in, records, method, url):
     ids=ids(API_ENDPOINTS),
 )
 def test_own_clinics_api_endpoint_answers(api, records, method, url, body, status):
-    response = call(api, method, url.format(**records), body)
+    response = call(api, method, url.format(**records), body, records)
 
     assert response.status_code == status, response.get_json()
     if url in EXPORT_MIMETYPES:

@@ -136,7 +136,7 @@ def test_send_due_refuses_a_time_without_zone(runner):
 def test_scheduler_has_the_jobs_and_a_heartbeat_job_writes(app):
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"heartbeat", "dispatch", "close-windows", "digest"}
+    assert set(jobs) == {"heartbeat", "dispatch", "close-windows", "digest", "report-reminders"}
     assert jobs["dispatch"].trigger.interval == timedelta(seconds=30)
     assert jobs["close-windows"].trigger.interval == timedelta(minutes=5)
     assert scheduler.timezone == UTC

@@ -106,6 +106,9 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.templating import register_filters
 
     register_filters(app)  # Flask-Login already gives templates current_user
+    from tracker.compliance_text import register_compliance_words
+
+    register_compliance_words(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.demo_compliance import seed_plan, seed_reports
 from tracker.extensions import db
 from tracker.models import Clinic, Reminder, User
 from tracker.services.checkins import record_checkin
@@ -174,7 +175,7 @@ def moment(day: date, hour: int, timezone: str, not_after: datetime) -> datetime
 def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
     """Create the demo clinic and its patients; return the logins (email, password, role)."""
     now = now or now_utc()
-    clinic = Clinic(name=DEMO_CLINIC, timezone="Asia/Tokyo")
+    clinic = Clinic(name=DEMO_CLINIC, timezone="Asia/Tokyo", regulatory_regime="jp_asrm")
     db.session.add(clinic)
     db.session.flush()
     users = []
@@ -185,14 +186,16 @@ def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         users.append(user)
     db.session.commit()
     clinician = Actor(users[1], "user")
+    plan = seed_plan(clinic, now)
     for story in STORIES:
-        tell(story, clinic, clinician, now)
+        tell(story, clinic, clinician, now, plan.id)
     mark_past_reminders_sent(now)
     close_windows(now)
+    seed_reports(clinic, clinician, now)
     return [(email, DEMO_PASSWORD, role) for email, _, role in LOGINS]
 
 
-def tell(story: Story, clinic: Clinic, clinician: Actor, now: datetime) -> None:
+def tell(story: Story, clinic: Clinic, clinician: Actor, now: datetime, plan_id: int) -> None:
     """Create one demo patient's treatment and check-ins as they happened, in order."""
     patient = create_patient(
         clinic,
@@ -222,6 +225,7 @@ def tell(story: Story, clinic: Clinic, clinician: Actor, now: datetime) -> None:
             "baseline_stiffness": stiffness,
             "baseline_pain": pain,
             "baseline_morning_stiffness_minutes": 40 if stiffness else None,
+            "plan_id": plan_id,
         },
         now=moment(treated_on, 11, story.timezone, now),
     )
@@ -268,6 +272,7 @@ def tell(story: Story, clinic: Clinic, clinician: Actor, now: datetime) -> None:
                 "booster_of": treatment.id,
                 "used_frozen_dose": True,
                 "cell_dose_million": 30,
+                "plan_id": plan_id,
             },
             now=moment(booster_on, 11, story.timezone, now),
         )

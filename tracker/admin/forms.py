@@ -1,8 +1,10 @@
 """Forms of the admin pages; the rules themselves live in tracker.services.clinic_settings."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import SelectField, StringField
 
+from tracker.compliance_text import REGIME_LABELS
 from tracker.models import Clinic
 from tracker.services.clinic_settings import NUMBER_RANGES
 
@@ -24,6 +26,9 @@ class ClinicSettingsForm(FlaskForm):
     sustain_days = StringField("A rise is sustained after (days)")
     severe_pain = StringField("Severe pain (0-10)")
     non_responder_days = StringField("Non-responder after (days without improvement)")
+    regulatory_regime = SelectField(
+        _l("Regulatory regime"), choices=list(REGIME_LABELS.items()), validate_choice=False
+    )
 
     def fill_from(self, clinic: Clinic) -> None:
         """Show the clinic's current settings."""
@@ -31,6 +36,7 @@ class ClinicSettingsForm(FlaskForm):
         self.milestone_weeks.data = ", ".join(str(week) for week in clinic.milestone_weeks)
         for name in NUMBER_RANGES:
             getattr(self, name).data = str(getattr(clinic, name))
+        self.regulatory_regime.data = clinic.regulatory_regime
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

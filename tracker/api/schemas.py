@@ -3,6 +3,7 @@
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from tracker.models.flag import KINDS as FLAG_KINDS
+from tracker.models.patient import SEXES
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
 from tracker.services.flagging import CLINICIAN_RESOLUTIONS
@@ -134,6 +135,11 @@ class PatientCreate(StrictSchema):
     )
     language = fields.String(load_default="en", validate=validate.OneOf(["en", "ja"]))
     frozen_doses = WholeNumber(load_default=0, validate=validate.Range(0, 100))
+    # Kept for Japan's regenerative-medicine act; the service checks them.
+    date_of_birth = fields.Date(load_default=None, allow_none=True)
+    sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(SEXES)))
+    address = single_line(500, "Postal address (optional).", load_default=None, allow_none=True)
+    diagnosis = single_line(500, "The diagnosis treated.", load_default=None, allow_none=True)
 
 
 class BaselineIn(StrictSchema):
@@ -162,6 +168,11 @@ class TreatmentCreate(StrictSchema):
         metadata={"description": "Million cells, kept to two decimals."},
     )
     booster_of = WholeNumber(load_default=None, allow_none=True)
+    plan_id = WholeNumber(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "The provision plan; required under jp_asrm."},
+    )
     used_frozen_dose = fields.Boolean(load_default=False)
     baseline = fields.Nested(BaselineIn, load_default=None, allow_none=True)
     notes = multi_line()
@@ -233,6 +244,7 @@ class TreatmentOut(Schema):
     kl_grade = fields.Integer(allow_none=True)
     cell_dose_million = Dose(allow_none=True)
     booster_of = fields.Integer(attribute="booster_of_id", allow_none=True)
+    plan_id = fields.Integer(allow_none=True)
     used_frozen_dose = fields.Boolean()
     baseline = fields.Function(lambda treatment: BaselineOut().dump(treatment))
     notes = fields.String()
@@ -252,6 +264,11 @@ class PatientOut(Schema):
     language = fields.String()
     frozen_doses = fields.Integer()
     opted_out_at = UTCDateTime(allow_none=True)
+    date_of_birth = fields.Date(allow_none=True)
+    sex = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    diagnosis = fields.String(allow_none=True)
+    archived_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime()
 
 

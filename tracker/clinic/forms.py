@@ -24,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from tracker.compliance_text import SEX_LABELS
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.validation import (
     SMALLEST_DOSE,
@@ -67,6 +68,10 @@ class PatientForm(FlaskForm):
     frozen_doses = IntegerField(
         "Frozen doses in the cell bank", default=0, validators=[Optional(), NumberRange(0, 100)]
     )
+    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
+    sex = SelectField(_l("Sex"), choices=[("", "—"), *SEX_LABELS.items()], validate_choice=False)
+    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
+    diagnosis = StringField(_l("Diagnosis"), validators=[Optional(), Length(max=500)])
 
     def values(self) -> dict:
         return {
@@ -76,6 +81,10 @@ class PatientForm(FlaskForm):
             "timezone": self.timezone.data or None,
             "language": self.language.data,
             "frozen_doses": self.frozen_doses.data or 0,
+            "date_of_birth": self.date_of_birth.data,
+            "sex": self.sex.data or None,
+            "address": self.address.data or None,
+            "diagnosis": self.diagnosis.data or None,
         }
 
 
@@ -99,6 +108,7 @@ class TreatmentForm(FlaskForm):
         ],
     )
     booster_of = SelectField("Booster of", coerce=optional_int, validate_choice=False)
+    plan_id = SelectField(_("Provision plan"), coerce=optional_int, validate_choice=False)
     used_frozen_dose = BooleanField("Uses a frozen dose from the cell bank")
     baseline_pain = SelectField("Pain (0-10)", choices=SCORE_CHOICES, coerce=optional_int)
     baseline_stiffness = SelectField(

@@ -120,7 +120,25 @@ def treatment_form(patient: Patient, treatment: Treatment | None = None) -> Trea
     form.booster_of.choices = [("", "— not a booster —")] + [
         (t.id, f"{t.treated_on.isoformat()} · {t.kind_label} · {t.site}") for t in earlier
     ]
+    if treatment is not None and request.method == "GET":
+        form.plan_id.data = treatment.plan_id
+    form.plan_id.choices = plan_choices(patient.clinic, treatment)
     return form
+
+
+def plan_choices(clinic, treatment: Treatment | None) -> list:
+    """The clinic's active plans, and the plan a treatment was given under if no longer active."""
+    from flask_babel import gettext
+
+    from tracker.services.plans import plans_of
+
+    plans = [
+        plan
+        for plan in plans_of(clinic.id)
+        if plan.status == "active" or (treatment is not None and plan.id == treatment.plan_id)
+    ]
+    blank = gettext("— choose the plan —") if clinic.regulatory_regime == "jp_asrm" else "—"
+    return [("", blank)] + [(plan.id, f"{plan.plan_number} · {plan.title}") for plan in plans]
 
 
 @bp.route("/patients/<int:patient_id>/treatments/new", methods=["GET", "POST"])

@@ -32,6 +32,8 @@ class Flag(db.Model):
     treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatment.id"))
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkin.id"))
     reminder_id: Mapped[int | None] = mapped_column(ForeignKey("reminder.id"))
+    # An adverse_event flag points to the record whose reporting clock it shows.
+    adverse_event_id: Mapped[int | None] = mapped_column(ForeignKey("adverse_event.id"))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default="open")
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)

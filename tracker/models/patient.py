@@ -1,6 +1,6 @@
 """A patient of one clinic."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,7 @@ from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
 LANGUAGES = ("en", "ja")
+SEXES = ("female", "male", "other")
 
 
 class Patient(db.Model):
@@ -32,6 +33,13 @@ class Patient(db.Model):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The cell bank: frozen doses left from the first harvest, used by boosters.
     frozen_doses: Mapped[int] = mapped_column(default=0)
+    # Kept for the records Japan's regenerative-medicine act asks for (DESIGN section 10).
+    date_of_birth: Mapped[date | None]
+    sex: Mapped[str | None] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(String(500))
+    diagnosis: Mapped[str | None] = mapped_column(String(500))
+    # Archived patients leave the lists and get no more emails; nothing of theirs is deleted.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 

@@ -20,6 +20,7 @@ KINDS = (
     "staff_invitation",
     "password_reset",
     "email_change",
+    "report_reminder",
 )
 STATUSES = (
     "scheduled",

@@ -54,6 +54,8 @@ class Treatment(db.Model):
     baseline_stiffness: Mapped[int | None]
     baseline_morning_stiffness_minutes: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The provision plan it was given under (required by the clinic's jp_asrm regime).
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("provision_plan.id"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)

@@ -43,6 +43,15 @@ def register_reminder_commands(app: Flask) -> None:
         if total.errors:
             sys.exit(1)
 
+    @app.cli.command("report-reminders")
+    @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
+    def report_reminders(now_text: str | None) -> None:
+        """Queue today's reminders to admins about reports coming due or overdue (once a day)."""
+        from tracker.services.report_reminders import queue_report_reminders
+
+        queued = queue_report_reminders(parse_now(now_text))
+        click.echo(f"queued {queued} report reminder(s); send-due sends them")
+
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Run the scheduler process (dispatch, windows, digest, heartbeat) until stopped."""

@@ -438,6 +438,7 @@ def build_message(reminder: Reminder, now: datetime) -> emails.OutboxMessage:
         builder = {
             "adverse_event_alert": emails.adverse_event_message,
             "digest": emails.digest_message,
+            "report_reminder": emails.report_reminder_message,
         }[reminder.kind]
         message = builder(reminder, user, user.clinic)
     message.msgId = emails.message_id_for(reminder)

@@ -2,6 +2,7 @@
 
 import base64
 import secrets
+from datetime import date
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
@@ -226,3 +227,65 @@ def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
 
 def public_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
+
+
+def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+    """Remind a clinic admin of a report due in two days, or overdue, in the admin's language."""
+    from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label, short_date
+    from tracker.extensions import db
+    from tracker.followup.reporting import days_left
+    from tracker.models import AdverseEvent, ProvisionPlan
+    from tracker.services.adverse_events import clinic_today, event_clock
+
+    payload = reminder.payload or {}
+    # The clinician UI language once accounts carry one; until then the clinic's regime says.
+    language = getattr(user, "language", None) or (
+        "ja" if clinic.regulatory_regime == "jp_asrm" else "en"
+    )
+    today = clinic_today(clinic, reminder.due_at)
+    with force_locale(language):
+        if payload.get("adverse_event_id"):
+            event = db.session.get(AdverseEvent, payload["adverse_event_id"])
+            clock = event_clock(event, today)
+            due_on = clock.due_on or date.fromisoformat(payload["due_on"])
+            what = gettext(
+                "%(report)s on an adverse event of %(patient)s (%(mrn)s)",
+                report=label(CATEGORY_LABELS, clock.category),
+                patient=event.patient.name,
+                mrn=event.patient.external_id,
+            )
+            if event.status == "to_assess":
+                what = gettext(
+                    "Assessment of an adverse event of %(patient)s (%(mrn)s)",
+                    patient=event.patient.name,
+                    mrn=event.patient.external_id,
+                )
+            url = public_url(f"/adverse-events/{event.id}")
+        else:
+            plan = db.session.get(ProvisionPlan, payload["plan_id"])
+            due_on = date.fromisoformat(payload["due_on"])
+            what = gettext(
+                "Periodic report of plan %(number)s (%(title)s), plan year %(year)d",
+                number=plan.plan_number,
+                title=plan.title,
+                year=payload["plan_year"] + 1,
+            )
+            url = public_url(f"/plans/{plan.id}/periodic-reports/{payload['plan_year']}")
+        left = days_left(due_on, today)
+        when = days_left_text(left)
+        subject = gettext(
+            "%(clinic)s: report due %(day)s (%(when)s)",
+            clinic=clinic.name,
+            day=short_date(due_on),
+            when=when,
+        )
+        context = {
+            "user": user,
+            "clinic": clinic,
+            "what": what,
+            "due_on": due_on,
+            "when": when,
+            "overdue": left < 0,
+            "url": url,
+        }
+        return make_message("report_reminder", user.email, subject, context, language)

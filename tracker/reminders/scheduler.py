@@ -14,6 +14,7 @@ DISPATCH_SECONDS = 30
 WINDOWS_SECONDS = 300
 DIGEST_SECONDS = 3600
 HEARTBEAT_SECONDS = 30
+REPORT_REMINDERS_SECONDS = 900
 
 
 def scheduler_name() -> str:
@@ -57,6 +58,14 @@ def digest_job(now: datetime) -> None:
     queue_digests(now)
 
 
+def report_reminders_job(now: datetime) -> None:
+    from tracker.services.report_reminders import queue_report_reminders
+
+    queued = queue_report_reminders(now)
+    if queued:
+        log.info("Queued %d reminders about reports coming due", queued)
+
+
 def heartbeat_job(now: datetime, name: str) -> None:
     from tracker.services.operations import record_heartbeat
 
@@ -76,6 +85,7 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
         ("dispatch", dispatch_job, DISPATCH_SECONDS, []),
         ("close-windows", windows_job, WINDOWS_SECONDS, []),
         ("digest", digest_job, DIGEST_SECONDS, []),
+        ("report-reminders", report_reminders_job, REPORT_REMINDERS_SECONDS, []),
     ]
     for job_id, job, seconds, extra in jobs:
         scheduler.add_job(

@@ -73,6 +73,7 @@ def record_checkin(
     now: datetime | None = None,
 ) -> tuple[CheckIn, list[Flag]]:
     """Record a check-in, complete its milestone and evaluate flags, all in one transaction."""
+    from tracker.services.adverse_events import record_reported_event
     from tracker.services.flagging import (
         evaluate_patient_treatment,
         evaluate_untreated_checkin,
@@ -109,6 +110,8 @@ def record_checkin(
         opened = evaluate_patient_treatment(treatment, now)
     else:
         opened = evaluate_untreated_checkin(checkin, now)
+    if checkin.adverse_event:
+        record_reported_event(checkin, treatment, opened, now)
     for flag in opened:
         if flag.kind == "adverse_event":
             alert_adverse_event(flag, now)

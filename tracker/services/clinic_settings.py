@@ -4,6 +4,7 @@ from tracker.extensions import db
 from tracker.followup.flags import Thresholds
 from tracker.followup.schedule import ScheduleSettings
 from tracker.models import Clinic, User
+from tracker.models.clinic import REGIMES
 from tracker.services.audit import record_audit
 from tracker.services.validation import Checker, InvalidInput
 
@@ -79,6 +80,10 @@ def check_clinic_settings(values: dict) -> dict:
     }
     for name, (low, high) in NUMBER_RANGES.items():
         cleaned[name] = whole_number(check, name, values.get(name), low, high)
+    if values.get("regulatory_regime") is not None:  # left out, the regime stays as it is
+        cleaned["regulatory_regime"] = check.choice(
+            "regulatory_regime", values["regulatory_regime"], REGIMES
+        )
     check.done()
     # The domain core has its own guards; a value it refuses must never reach the database.
     try:

@@ -1,18 +1,31 @@
 """Use cases for patients: create, edit, search, opt out."""
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment, User
+from tracker.models.patient import SEXES
 from tracker.services.audit import record_audit
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.validation import Checker, Conflict
-from tracker.timeutil import now_utc
+from tracker.timeutil import now_utc, today_in
 
-EDITABLE_FIELDS = ("external_id", "name", "email", "timezone", "language", "frozen_doses")
+# What Japan's regenerative-medicine act asks a clinic to keep (all optional here).
+RECORD_FIELDS = ("date_of_birth", "sex", "address", "diagnosis")
+
+EDITABLE_FIELDS = (
+    "external_id",
+    "name",
+    "email",
+    "timezone",
+    "language",
+    "frozen_doses",
+    *RECORD_FIELDS,
+)
 
 
 @dataclass
@@ -44,8 +57,33 @@ def check_patient_values(values: dict, clinic: Clinic) -> dict:
         cleaned["frozen_doses"] = check.score(
             "frozen_doses", values["frozen_doses"] or 0, required=False, high=100
         )
+    check_record_fields(check, values, clinic, cleaned)
     check.done()
     return cleaned
+
+
+def check_record_fields(check: Checker, values: dict, clinic: Clinic, cleaned: dict) -> None:
+    """Check date of birth, sex, address and diagnosis, each only when given."""
+    if "date_of_birth" in values:
+        born = values["date_of_birth"] or None
+        if isinstance(born, str):
+            try:
+                born = date.fromisoformat(born)
+            except ValueError:
+                check.fail("date_of_birth", "Must be a date (YYYY-MM-DD).")
+                born = None
+        if born is not None:
+            born = check.past_date("date_of_birth", born, today_in(clinic.timezone))
+        cleaned["date_of_birth"] = born
+    if "sex" in values:
+        sex = values["sex"] or None
+        if sex is not None:
+            sex = check.choice("sex", sex, SEXES)
+        cleaned["sex"] = sex
+    for field in ("address", "diagnosis"):
+        if field in values:
+            text = check.text(field, values[field] or "", required=False, max_length=500)
+            cleaned[field] = text or None
 
 
 def external_id_taken(clinic_id: int, external_id: str, except_id: int | None = None) -> bool:
@@ -110,8 +148,8 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
 
 
 def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0) -> list[Patient]:
-    """Find the clinic's patients whose name or external ID contains the text."""
-    query = clinic_select(Patient, clinic_id)
+    """Find the clinic's patients (not archived) whose name or external ID contains the text."""
+    query = clinic_select(Patient, clinic_id).where(Patient.archived_at.is_(None))
     text = (text or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if text:
         pattern = (

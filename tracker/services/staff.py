@@ -17,6 +17,8 @@ from tracker.services.audit import record_audit
 from tracker.services.validation import Checker, InvalidInput
 
 INVITATION_HOURS = 72
+
+
 def single_line(check: Checker, field: str, value, max_length: int) -> str | None:
     """Read required one-line text (Checker.text refuses line breaks and control characters)."""
     return check.text(field, value, required=True, max_length=max_length)

@@ -10,6 +10,7 @@ from tracker.models import Patient, Treatment
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
+from tracker.services.plans import check_treatment_plan
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, SMALLEST_DOSE, Checker
 from tracker.timeutil import now_utc, today_in
@@ -27,6 +28,7 @@ FIELDS = (
     "baseline_stiffness",
     "baseline_morning_stiffness_minutes",
     "notes",
+    "plan_id",
 )
 
 
@@ -57,6 +59,7 @@ def check_treatment_values(
     cleaned["booster_of_id"] = check_booster_of(
         check, patient, values.get("booster_of"), cleaned["treated_on"], editing
     )
+    cleaned["plan_id"] = check_treatment_plan(check, patient.clinic, values.get("plan_id"), editing)
     if cleaned["used_frozen_dose"] and not cleaned["booster_of_id"]:
         check.fail("used_frozen_dose", "Only a booster uses a frozen dose from the cell bank.")
     already_used = editing is not None and editing.used_frozen_dose

@@ -30,6 +30,7 @@ class WorklistRow:
     days_since_treatment: int | None
     age: str
     readings: list[Reading]  # the treatment's series, for the sparkline
+    clock: object = None  # an adverse_event flag's reporting clock (an EventClock)
 
 
 @dataclass
@@ -117,6 +118,7 @@ def worklist_page(
     found = found[:PAGE_SIZE]
     series = page_series(clinic_id, [(flag, next_on) for flag, next_on in found])
     rows = [worklist_row(flag, series.get(flag.treatment_id, []), now) for flag, _ in found]
+    add_clocks(rows, now)
     return WorklistPage(
         flags=[row.flag for row in rows],
         page_number=page_number,
@@ -168,6 +170,19 @@ def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> Worklist
         age=flag_age(flag.opened_at, now),
         readings=readings,
     )
+
+
+def add_clocks(rows: list[WorklistRow], now: datetime) -> None:
+    """Give each adverse_event row the clock of its record (one query for the page)."""
+    from tracker.services.adverse_events import clinic_today, clocks_of_flags
+
+    flags = [row.flag for row in rows if row.flag.adverse_event_id is not None]
+    if not flags:
+        return
+    today = clinic_today(flags[0].patient.clinic, now)
+    clocks = clocks_of_flags(flags, lambda event: today)
+    for row in rows:
+        row.clock = clocks.get(row.flag.id)
 
 
 def active_flags_of(patient_id: int) -> list[Flag]:
