@@ -68,10 +68,10 @@ class PatientForm(FlaskForm):
     frozen_doses = IntegerField(
         "Frozen doses in the cell bank", default=0, validators=[Optional(), NumberRange(0, 100)]
     )
-    date_of_birth = DateField(_l("Date of birth"), validators=[Optional()])
-    sex = SelectField(_l("Sex"), choices=[("", "—"), *SEX_LABELS.items()], validate_choice=False)
-    address = StringField(_l("Address (optional)"), validators=[Optional(), Length(max=500)])
-    diagnosis = StringField(_l("Diagnosis"), validators=[Optional(), Length(max=500)])
+    date_of_birth = DateField(_("Date of birth"), validators=[Optional()])
+    sex = SelectField(_("Sex"), choices=[("", "—"), *SEX_LABELS.items()], validate_choice=False)
+    address = StringField(_("Address (optional)"), validators=[Optional(), Length(max=500)])
+    diagnosis = StringField(_("Diagnosis"), validators=[Optional(), Length(max=500)])
 
     def values(self) -> dict:
         return {
