@@ -529,6 +529,12 @@ ACCOUNT_ROUTES = {
     ("POST", "/admin/tokens/<int:token_id>/revoke"): "admin",
     ("GET", "/admin/exports"): "admin",
     ("GET", "/admin/exports/<name>.csv"): "admin",
+    ("GET", "/admin/plans"): "admin",
+    ("GET", "/admin/plans/new"): "admin",
+    ("POST", "/admin/plans/new"): "admin",
+    ("GET", "/admin/plans/<int:plan_id>/edit"): "admin",
+    ("POST", "/admin/plans/<int:plan_id>/edit"): "admin",
+    ("POST", "/admin/plans/<int:plan_id>/status"): "admin",
     # Public: a pending sign-in, a signed link or a portal session decides.
     ("GET", "/login"): "public",
     ("POST", "/login"): "public",
@@ -563,7 +569,7 @@ STAFF_OBJECT_POSTS = [
 
 
 def concrete(url: str) -> str:
-    for placeholder in ("<int:token_id>", "<int:user_id>", "<int:reminder_id>"):
+    for placeholder in ("<int:token_id>", "<int:user_id>", "<int:reminder_id>", "<int:plan_id>"):
         url = url.replace(placeholder, "1")
     return url.replace("<token>", "x").replace("<name>", "patients")
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tracker.extensions import db
-from tracker.models import AdverseEvent, ProvisionPlan, Reminder, ReportNotice
+from tracker.models import AdverseEvent, ProvisionPlan, Reminder, ReportNotice, User
 from tracker.reminders.dispatch import dispatch_due
 from tracker.services.report_reminders import queue_report_reminders
 
@@ -100,8 +100,10 @@ def test_reported_event_is_reminded_no_more(smtp_server, event):
     assert smtp_server.messages == []
 
 
-def test_reminder_is_in_japanese_under_jp_asrm(smtp_server, clinic, event):
+def test_reminder_is_in_japanese_for_an_admin_who_reads_japanese(smtp_server, clinic, event):
     clinic.regulatory_regime = "jp_asrm"
+    for admin in db.session.scalars(select(User).where(User.clinic_id == clinic.id)):
+        admin.language = "ja"
     db.session.commit()
 
     run_day(date(2026, 12, 6))

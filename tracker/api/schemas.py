@@ -137,7 +137,7 @@ class PatientCreate(StrictSchema):
     frozen_doses = WholeNumber(load_default=0, validate=validate.Range(0, 100))
     # Kept for Japan's regenerative-medicine act; the service checks them.
     date_of_birth = fields.Date(load_default=None, allow_none=True)
-    sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(SEXES)))
+    sex = fields.String(load_default=None, allow_none=True, metadata={"enum": list(SEXES)})
     address = single_line(500, "Postal address (optional).", load_default=None, allow_none=True)
     diagnosis = single_line(500, "The diagnosis treated.", load_default=None, allow_none=True)
 
