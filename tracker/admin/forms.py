@@ -1,9 +1,10 @@
 """Forms of the admin pages; the rules themselves live in tracker.services.clinic_settings."""
 
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import EmailField, StringField, TelField
 
 from tracker.models import Clinic
+from tracker.phones import format_phone
 from tracker.services.clinic_settings import NUMBER_RANGES
 
 
@@ -24,6 +25,9 @@ class ClinicSettingsForm(FlaskForm):
     sustain_days = StringField("A rise is sustained after (days)")
     severe_pain = StringField("Severe pain (0-10)")
     non_responder_days = StringField("Non-responder after (days without improvement)")
+    phone = TelField("Clinic phone")
+    contact_email = EmailField("Contact email for patients")
+    country = StringField("Country (for phone numbers)")
 
     def fill_from(self, clinic: Clinic) -> None:
         """Show the clinic's current settings."""
@@ -31,6 +35,9 @@ class ClinicSettingsForm(FlaskForm):
         self.milestone_weeks.data = ", ".join(str(week) for week in clinic.milestone_weeks)
         for name in NUMBER_RANGES:
             getattr(self, name).data = str(getattr(clinic, name))
+        self.phone.data = format_phone(clinic.phone, clinic.phone_country)
+        self.contact_email.data = clinic.contact_email or ""
+        self.country.data = clinic.country or ""
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
