@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from tracker.phones import format_phone
 from tracker.regions import country_of_timezone
+from tracker.reminders.emails import milestone_title
 from tracker.timeutil import now_utc
 
 
@@ -68,6 +69,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(format_phone, "phone")
     app.add_template_filter(tel_link, "tel_link")
     app.add_template_filter(country_of_timezone, "country")
+    app.add_template_global(milestone_title, "milestone_title")
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(zoned_time, "zoned_time")
     app.add_template_filter(zone_label, "zone_label")
