@@ -66,6 +66,8 @@ def test_create_patient_answers_201_with_the_patient(api, clinic):
         "external_id": "MRN-1001",
         "name": "Kenji Watanabe",
         "email": "kenji@example.org",
+        "phone": None,
+        "phone_display": None,
         "timezone": "America/New_York",
         "language": "ja",
         "frozen_doses": 0,

@@ -117,7 +117,7 @@ def test_form_shows_clinic_and_milestone_with_0_to_10_buttons(web, followed):
     for name in ("pain", "stiffness", "swelling"):
         for value in range(11):
             assert f'name="{name}" value="{value}"' in page
-    assert "Worst imaginable" in page
+    assert "Worst pain imaginable" in page
     assert "Worklist" not in page  # no clinician navigation on patient pages
     assert "style=" not in page and "<script>" not in page
 
@@ -269,7 +269,7 @@ def test_japanese_patient_gets_the_page_in_japanese(web, clinic, clinician):
     assert response.status_code == 200
     assert 'lang="ja"' in page
     assert "痛み" in page and "朝のこわばり" in page and "腫れ" in page
-    assert "2週目のチェックイン" in page
+    assert "2週間後の経過確認" in page
     assert "副作用・気になる症状" in page
     assert "Pain" not in page
 
@@ -376,7 +376,7 @@ def test_problem_pages_speak_the_patients_language_when_it_is_known(web, clinic,
     with time_machine.travel(reminder.window_closes_at + timedelta(seconds=1), tick=False):
         expired = web.get(path)
     assert expired.status_code == 410
-    assert "このチェックインの受付は終了しました" in expired.get_data(as_text=True)
+    assert "この経過確認の受付は終了しました" in expired.get_data(as_text=True)
     assert 'lang="ja"' in expired.get_data(as_text=True)
     # A tampered link names nobody: the browser's language decides.
     tampered = web.get(path + "x", headers={"Accept-Language": "ja,en;q=0.5"})

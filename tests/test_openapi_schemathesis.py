@@ -3,9 +3,12 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import phonenumbers
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from config import TestConfig
 from tests import factories
@@ -32,6 +35,28 @@ CONFIG = schemathesis.Config.from_dict(
 class DocumentOnlyConfig(TestConfig):
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # serving the document reads no table
 
+
+def dialable_numbers() -> st.SearchStrategy[str]:
+    """Phone numbers as integrators send them: E.164, international, or national in Japan."""
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    international = [
+        phonenumbers.format_number(number, layout)
+        for number in (phonenumbers.example_number(region) for region in regions)
+        if number is not None
+        for layout in (PhoneNumberFormat.E164, PhoneNumberFormat.INTERNATIONAL)
+    ]
+    japanese = [
+        phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+        for number in (
+            phonenumbers.example_number_for_type("JP", kind)
+            for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE)
+        )
+    ]
+    return st.sampled_from(international + japanese)
+
+
+# The document's own format for phones: the seeded clinic is in Japan.
+schemathesis.openapi.format("phone", dialable_numbers())
 
 # Loaded at collection, so each operation is a test of its own; every call goes to the app of
 # the backend under test.

@@ -254,11 +254,11 @@ def test_portal_speaks_the_patients_language(web, clinic, clinician):
     patient, _ = patient_in_follow_up(clinic, clinician, language="ja")
     link = new_portal_link(patient)
     confirm = web.get(path_of_link(link)).get_data(as_text=True)
-    assert "経過記録を開く" in confirm
+    assert "経過記録ページを開く" in confirm
     sign_in(web, patient)
     page = web.get("/portal").get_data(as_text=True)
     assert 'lang="ja"' in page
-    assert "痛み" in page and "今すぐチェックイン" in page
+    assert "痛み" in page and "今日の状態を記録する" in page
 
 
 def test_request_page_follows_the_language_asked_for(web):

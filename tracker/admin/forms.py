@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import EmailField, SelectField, StringField, TelField
 
 from tracker.compliance_text import REGIME_LABELS
 from tracker.models import Clinic
+from tracker.phones import format_phone
 from tracker.services.clinic_settings import NUMBER_RANGES
 
 
@@ -29,6 +30,9 @@ class ClinicSettingsForm(FlaskForm):
     regulatory_regime = SelectField(
         _l("Regulatory regime"), choices=list(REGIME_LABELS.items()), validate_choice=False
     )
+    phone = TelField("Clinic phone")
+    contact_email = EmailField("Contact email for patients")
+    country = StringField("Country (for phone numbers)")
 
     def fill_from(self, clinic: Clinic) -> None:
         """Show the clinic's current settings."""
@@ -37,6 +41,9 @@ class ClinicSettingsForm(FlaskForm):
         for name in NUMBER_RANGES:
             getattr(self, name).data = str(getattr(clinic, name))
         self.regulatory_regime.data = clinic.regulatory_regime
+        self.phone.data = format_phone(clinic.phone, clinic.phone_country)
+        self.contact_email.data = clinic.contact_email or ""
+        self.country.data = clinic.country or ""
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

@@ -6,6 +6,7 @@ from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.models.patient import SEXES
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
+from tracker.phones import format_phone
 from tracker.services.flagging import CLINICIAN_RESOLUTIONS
 from tracker.services.validation import (
     EARLIEST_DATE,
@@ -13,6 +14,7 @@ from tracker.services.validation import (
     IANA_ZONES,
     LARGEST_DOSE,
     MULTI_LINE_PATTERN,
+    PHONE_MAX_LENGTH,
     SINGLE_LINE_PATTERN,
     SMALLEST_DOSE,
     ZONE_MESSAGE,
@@ -125,6 +127,20 @@ class PatientCreate(StrictSchema):
             "pattern": EMAIL_PATTERN,
             "description": "Leave out, or null, for no email. The domain must be one mail can "
             "reach: not a special-use name such as .test or .local.",
+        },
+    )
+    phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=[validate.Length(min=1, max=PHONE_MAX_LENGTH), refuse_blank_or_control_characters],
+        metadata={
+            # A format of our own: which digits make a number depends on its country, which
+            # no pattern can say; the description does.
+            "format": "phone",
+            "description": "Leave out, or null, for no phone. E.164 (+81312345678), any number "
+            "with its + country code, or a national number as dialled in the clinic's country "
+            "(03-1234-5678 for a clinic in Japan). Stored and answered as E.164.",
+            "example": "+81312345678",
         },
     )
     timezone = fields.String(
@@ -260,6 +276,20 @@ class PatientOut(Schema):
     external_id = fields.String()
     name = fields.String()
     email = fields.String(allow_none=True)
+    phone = fields.String(
+        allow_none=True,
+        metadata={"description": "E.164, or null for none.", "example": "+81312345678"},
+    )
+    phone_display = fields.Method(
+        "display_phone",
+        metadata={
+            "type": "string",
+            "nullable": True,
+            "description": "The phone as the clinic's staff dial it: national format for a "
+            "number in the clinic's country, international otherwise; null for none.",
+            "example": "03-1234-5678",
+        },
+    )
     timezone = fields.String()
     language = fields.String()
     frozen_doses = fields.Integer()
@@ -270,6 +300,9 @@ class PatientOut(Schema):
     diagnosis = fields.String(allow_none=True)
     archived_at = UTCDateTime(allow_none=True)
     created_at = UTCDateTime()
+
+    def display_phone(self, patient) -> str | None:
+        return format_phone(patient.phone, patient.clinic.phone_country) or None
 
 
 class PatientWithTreatments(PatientOut):

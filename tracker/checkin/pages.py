@@ -9,14 +9,18 @@ from werkzeug.exceptions import TooManyRequests
 
 from tracker.links import LinkError, LinkExpired, LinkUsed
 from tracker.models import Patient
+from tracker.regions import patient_locale
 
 LANGUAGES = ("en", "ja")
 
 
-def use_language(language: str | None) -> None:
-    """Speak this language for the rest of the request (en or ja; else the browser's)."""
+def use_language(language: str | None, locale: str | None = None) -> None:
+    """Speak this language for the rest of the request (en or ja; else the browser's).
+
+    locale, when given, is the language as the patient writes dates (en_GB, en_US, ja).
+    """
     if language in LANGUAGES:
-        g.locale = language
+        g.locale = locale or language
     else:
         g.pop("locale", None)
     # Flask-Babel and Flask-WTF cache what they chose on first use; choose again.
@@ -25,7 +29,7 @@ def use_language(language: str | None) -> None:
 
 
 def use_patient_language(patient: Patient) -> None:
-    use_language(patient.language)
+    use_language(patient.language, patient_locale(patient.language, patient.timezone))
 
 
 def language_from_query() -> None:
@@ -34,7 +38,9 @@ def language_from_query() -> None:
 
 
 def current_language() -> str:
-    return str(get_locale() or "en")
+    """The language spoken (en or ja), whichever way it writes dates."""
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
 
 
 def link_problem_page(error: LinkError, link_kind: str):

@@ -1,13 +1,17 @@
 """A patient's own progress: their check-ins over days since treatment, as a table and a chart."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from tracker.clinic.charts import Scale
 from tracker.extensions import db
-from tracker.models import CheckIn, Treatment
+from tracker.models import CheckIn, Patient, Reminder, Treatment
+
+# A milestone still to be answered: planned, being sent, or sent and not yet answered.
+AWAITED = ("scheduled", "retry", "sending", "sent")
 
 # Chart geometry, in SVG user units; the SVG scales to the width of the screen.
 WIDTH, HEIGHT = 340, 190
@@ -144,3 +148,40 @@ def build_chart(rows: list[ProgressRow], treatment_days: list[tuple[int, bool]])
     ]
     chart.y_ticks = [(y_of(value), value) for value in (0, 5, 10)]
     return chart
+
+
+@dataclass(frozen=True)
+class NextCheckin:
+    """The patient's next milestone check-in: its day in their zone and the weeks it marks."""
+
+    due_on: date
+    milestone_weeks: int
+
+
+def next_checkin(patient: Patient, now: datetime) -> NextCheckin | None:
+    """Return the patient's next awaited milestone whose window is still open, or None."""
+    reminder = db.session.scalar(
+        select(Reminder)
+        .where(
+            Reminder.patient_id == patient.id,
+            Reminder.kind == "milestone",
+            Reminder.status.in_(AWAITED),
+            Reminder.window_closes_at > now,
+        )
+        .order_by(Reminder.due_at, Reminder.id)
+        .limit(1)
+    )
+    if reminder is None:
+        return None
+    due_on = reminder.due_on or reminder.due_at.astimezone(ZoneInfo(patient.timezone)).date()
+    return NextCheckin(due_on, reminder.milestone_weeks)
+
+
+def checked_in_on(patient_id: int, day: date) -> bool:
+    """Tell whether the patient has a check-in recorded on this day (in their zone)."""
+    found = db.session.scalar(
+        select(CheckIn.id)
+        .where(CheckIn.patient_id == patient_id, CheckIn.recorded_on == day)
+        .limit(1)
+    )
+    return found is not None

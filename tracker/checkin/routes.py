@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tracker.checkin import bp
 from tracker.checkin.forms import CheckinForm
 from tracker.checkin.pages import current_language, register_patient_pages, use_patient_language
-from tracker.checkin.progress import patient_progress
+from tracker.checkin.progress import next_checkin, patient_progress
 from tracker.extensions import csrf, db
 from tracker.links import LinkError, load_checkin_reminder, load_unsubscribe_patient
 from tracker.models import CheckIn, Patient, Reminder
@@ -49,6 +49,7 @@ def render_form(reminder: Reminder, token: str, form: CheckinForm):
         "checkin/form.html",
         form=form,
         reminder=reminder,
+        patient=patient,
         clinic=patient.clinic,
         action=url_for("checkin.submit", token=token),
     )
@@ -112,8 +113,10 @@ def thanks(token: str):
     return render_template(
         "checkin/thanks.html",
         reminder=reminder,
+        patient=reminder.patient,
         clinic=reminder.patient.clinic,
         checkin=checkin,
+        next_checkin=next_checkin(reminder.patient, now_utc()),
         progress=patient_progress(reminder.patient_id),
         portal_request_url=url_for("portal.request_link", lang=current_language()),
     )

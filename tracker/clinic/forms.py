@@ -13,6 +13,7 @@ from wtforms import (
     IntegerField,
     SelectField,
     StringField,
+    TelField,
     TextAreaField,
 )
 from wtforms.validators import (
@@ -63,6 +64,7 @@ class PatientForm(FlaskForm):
     )
     name = StringField("Name", validators=[DataRequired(), Length(max=200), single_line])
     email = EmailField("Email", validators=[Optional(), Length(max=254)])
+    phone = TelField("Phone", validators=[Optional(), Length(max=40), single_line])
     timezone = StringField("Time zone", validators=[Optional(), Length(max=64)])
     language = SelectField("Language", choices=[("en", "English"), ("ja", "日本語 (Japanese)")])
     frozen_doses = IntegerField(
@@ -78,6 +80,7 @@ class PatientForm(FlaskForm):
             "external_id": self.external_id.data,
             "name": self.name.data,
             "email": self.email.data or None,
+            "phone": self.phone.data or None,
             "timezone": self.timezone.data or None,
             "language": self.language.data,
             "frozen_doses": self.frozen_doses.data or 0,

@@ -13,6 +13,7 @@ from tracker.clinic.forms import (
 )
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
+from tracker.phones import format_phone
 from tracker.services.patients import (
     Actor,
     check_patient_values,
@@ -98,6 +99,8 @@ def patient(patient_id: int):
 def edit_patient(patient_id: int):
     patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
     form = PatientForm(obj=patient)
+    if request.method == "GET":
+        form.phone.data = format_phone(patient.phone, patient.clinic.phone_country)
     if validate_with_rules(form, lambda: check_patient_values(form.values(), patient.clinic)):
         try:
             update_patient(patient, acting_user(), form.values())

@@ -19,6 +19,12 @@ class Clinic(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # ISO 3166 country, for reading phone numbers typed without a country code; when unset,
+    # the country of the clinic's time zone.
+    country: Mapped[str | None] = mapped_column(String(2))
+    # How patients reach the clinic: shown in every patient email and page (E.164).
+    phone: Mapped[str | None] = mapped_column(String(16))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     milestone_weeks: Mapped[list[int]] = mapped_column(JSON, default=lambda: [2, 8, 12, 52])
     send_hour: Mapped[int] = mapped_column(default=9)
     window_before_days: Mapped[int] = mapped_column(default=3)
@@ -37,6 +43,13 @@ class Clinic(db.Model):
     # default only, so inserts written for earlier revisions of the schema still work.
     regulatory_regime: Mapped[str] = mapped_column(String(12), server_default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    @property
+    def phone_country(self) -> str | None:
+        """The country whose national numbers the clinic's staff type and read."""
+        from tracker.regions import country_of_timezone
+
+        return self.country or country_of_timezone(self.timezone)
 
     def __repr__(self) -> str:
         return f"<Clinic {self.id} {self.name!r}>"

@@ -28,6 +28,7 @@ class Patient(db.Model):
     external_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(16))  # E.164
     timezone: Mapped[str] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(2), default="en")
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

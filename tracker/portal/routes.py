@@ -15,7 +15,7 @@ from tracker.checkin.pages import (
     register_patient_pages,
     use_patient_language,
 )
-from tracker.checkin.progress import patient_progress
+from tracker.checkin.progress import checked_in_on, next_checkin, patient_progress
 from tracker.extensions import db, limiter
 from tracker.links import LinkError, load_portal_link, redeem_portal_link
 from tracker.models import Patient
@@ -27,7 +27,7 @@ from tracker.services.checkins import record_checkin
 from tracker.services.notifications import request_portal_links
 from tracker.services.patients import Actor
 from tracker.services.validation import InvalidInput
-from tracker.timeutil import now_utc
+from tracker.timeutil import now_utc, today_in
 
 PATIENT_KEY = "portal_patient_id"
 SINCE_KEY = "portal_since"
@@ -132,12 +132,16 @@ def redeem_link(token: str):
 
 
 def render_home(patient: Patient, form: CheckinForm):
+    now = now_utc()
     return render_template(
         "portal/home.html",
         patient=patient,
         clinic=patient.clinic,
         form=form,
         progress=patient_progress(patient.id),
+        next_checkin=next_checkin(patient, now),
+        # Minutes after a check-in, the page thanks the patient instead of asking again.
+        checked_in_today=checked_in_on(patient.id, today_in(patient.timezone)),
     )
 
 

@@ -12,6 +12,7 @@ from flask_babel import force_locale, gettext
 from flask_mail import Message
 
 from tracker.models import Clinic, Flag, Patient, Reminder, User
+from tracker.regions import patient_locale
 
 
 class OutboxMessage(Message):
@@ -119,11 +120,24 @@ def patient_headers(unsubscribe_url: str) -> dict[str, str]:
     }
 
 
+def milestone_title(weeks: int | None) -> str:
+    """Name a milestone as a patient counts the time since treatment, in the current language.
+
+    Short spans in weeks, longer ones in months and years ("3-month check-in" for 12 weeks,
+    "1-year check-in" for 52), as clinics speak of them: 3か月後, 1年後.
+    """
+    if not weeks:
+        return gettext("Follow-up check-in")
+    if weeks % 52 == 0:
+        return gettext("%(years)d-year check-in", years=weeks // 52)
+    if weeks >= 12 and weeks % 4 == 0:
+        return gettext("%(months)d-month check-in", months=weeks // 4)
+    return gettext("%(weeks)d-week check-in", weeks=weeks)
+
+
 def milestone_label(reminder: Reminder) -> str:
     """The check-in asked for, in the current language: "8-week check-in"."""
-    if reminder.milestone_weeks:
-        return gettext("%(weeks)d-week check-in", weeks=reminder.milestone_weeks)
-    return gettext("Follow-up check-in")
+    return milestone_title(reminder.milestone_weeks)
 
 
 def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
@@ -134,7 +148,7 @@ def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> M
         reminder.kind
     ]
     unsubscribe = unsubscribe_url(patient)
-    with force_locale(patient.language):
+    with force_locale(patient_locale(patient.language, patient.timezone)):
         label = milestone_label(reminder)
         if template == "reminder":
             subject = gettext("%(clinic)s: your %(label)s", clinic=clinic.name, label=label)
@@ -179,7 +193,7 @@ def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) ->
         "minutes": current_app.config["PORTAL_LINK_MINUTES"],
         "unsubscribe_url": unsubscribe,
     }
-    with force_locale(patient.language):
+    with force_locale(patient_locale(patient.language, patient.timezone)):
         subject = gettext("%(clinic)s: your follow-up link", clinic=clinic.name)
         return make_message(
             "portal_link",

@@ -1,10 +1,13 @@
 """A clinic's schedule and flag settings, as its admin changes them."""
 
+import phonenumbers
+
 from tracker.extensions import db
 from tracker.followup.flags import Thresholds
 from tracker.followup.schedule import ScheduleSettings
 from tracker.models import Clinic, User
 from tracker.models.clinic import REGIMES
+from tracker.regions import country_of_timezone
 from tracker.services.audit import record_audit
 from tracker.services.validation import Checker, InvalidInput
 
@@ -23,6 +26,7 @@ NUMBER_RANGES: dict[str, tuple[int, int]] = {
     "non_responder_days": (14, 365),
 }
 SETTINGS = ("timezone", "milestone_weeks", *NUMBER_RANGES)
+CONTACT_SETTINGS = ("country", "phone", "contact_email")
 
 
 def whole_number(check: Checker, field: str, value, low: int, high: int) -> int | None:
@@ -71,6 +75,22 @@ def milestone_weeks(check: Checker, value) -> list[int] | None:
     return sorted(weeks)
 
 
+def check_contact(check: Checker, values: dict, timezone: str | None) -> dict:
+    """Read how patients reach the clinic; a form that leaves them out keeps them as they are."""
+    cleaned: dict = {}
+    if "country" in values:
+        country = (values.get("country") or "").strip().upper() or None
+        if country is not None and country not in phonenumbers.SUPPORTED_REGIONS:
+            check.fail("country", "Unknown country. Use a two-letter ISO code such as JP or GB.")
+        cleaned["country"] = country
+    if "phone" in values:
+        country = cleaned.get("country") or country_of_timezone(timezone)
+        cleaned["phone"] = check.phone("phone", values.get("phone"), country)
+    if "contact_email" in values:
+        cleaned["contact_email"] = check.email("contact_email", values.get("contact_email"))
+    return cleaned
+
+
 def check_clinic_settings(values: dict) -> dict:
     """Validate every setting; return the cleaned values or raise InvalidInput."""
     check = Checker()
@@ -84,6 +104,7 @@ def check_clinic_settings(values: dict) -> dict:
         cleaned["regulatory_regime"] = check.choice(
             "regulatory_regime", values["regulatory_regime"], REGIMES
         )
+    cleaned.update(check_contact(check, values, cleaned["timezone"]))
     check.done()
     # The domain core has its own guards; a value it refuses must never reach the database.
     try:

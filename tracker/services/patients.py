@@ -1,5 +1,6 @@
 """Use cases for patients: create, edit, search, opt out."""
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +22,7 @@ EDITABLE_FIELDS = (
     "external_id",
     "name",
     "email",
+    "phone",
     "timezone",
     "language",
     "frozen_doses",
@@ -48,6 +50,9 @@ def check_patient_values(values: dict, clinic: Clinic) -> dict:
         cleaned["name"] = check.text("name", values["name"], required=True, max_length=200)
     if "email" in values:
         cleaned["email"] = check.email("email", values["email"])
+    if "phone" in values:
+        # A number typed without its country code is one the clinic's staff dial at home.
+        cleaned["phone"] = check.phone("phone", values["phone"], clinic.phone_country)
     if "timezone" in values:
         zone = values["timezone"] or clinic.timezone
         cleaned["timezone"] = check.timezone("timezone", zone)
@@ -97,7 +102,7 @@ def external_id_taken(clinic_id: int, external_id: str, except_id: int | None = 
 
 def create_patient(clinic: Clinic, actor: Actor, values: dict) -> Patient:
     """Record a new patient of the clinic."""
-    values = {"timezone": None, "language": "en", "email": None, **values}
+    values = {"timezone": None, "language": "en", "email": None, "phone": None, **values}
     cleaned = check_patient_values(values, clinic)
     if external_id_taken(clinic.id, cleaned["external_id"]):
         raise Conflict("external_id", "A patient with this external ID already exists.")
@@ -179,8 +184,15 @@ class PatientRecord:
 
     treatments: list[Treatment]
     checkins: list[CheckIn]
-    reminders: list[Reminder]
+    reminders: list[Reminder]  # follow-up emails: milestones, nudges, confirmations
     flags: list[Flag]
+    portal_links: list[Reminder] = dataclasses.field(
+        default_factory=list
+    )  # links the patient asked for
+
+    def treatment_of(self, reminder: Reminder) -> Treatment | None:
+        """The treatment whose follow-up a reminder belongs to."""
+        return next((t for t in self.treatments if t.id == reminder.treatment_id), None)
 
 
 def patient_record(patient: Patient) -> PatientRecord:
@@ -199,4 +211,6 @@ def patient_record(patient: Patient) -> PatientRecord:
         select(Flag).where(Flag.patient_id == patient.id).order_by(Flag.opened_at.desc())
     ).all()
     treatments = sorted(patient.treatments, key=lambda t: (t.treated_on, t.id), reverse=True)
-    return PatientRecord(treatments, list(checkins), list(reminders), list(flags))
+    follow_up = [reminder for reminder in reminders if reminder.kind != "portal_link"]
+    portal_links = [reminder for reminder in reminders if reminder.kind == "portal_link"]
+    return PatientRecord(treatments, list(checkins), follow_up, list(flags), portal_links)

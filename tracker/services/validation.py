@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from tracker.followup.schedule import validate_timezone
+from tracker.phones import INVALID_PHONE, InvalidPhone, normalise_phone
 
 # No record of this tracker predates regenerative treatments; older dates are typing mistakes.
 EARLIEST_DATE = date(1950, 1, 1)
@@ -26,6 +27,8 @@ SINGLE_LINE_PATTERN = (
 MULTI_LINE_PATTERN = r"^[^\x00]*$"
 SINGLE_LINE_MESSAGE = "Must be one line without control characters (line breaks, tabs, NUL)."
 NUL_MESSAGE = "Must not contain NUL characters."
+# The longest phone number as people type it: 15 digits (E.164) with spaces, dashes, brackets.
+PHONE_MAX_LENGTH = 40
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
@@ -138,6 +141,22 @@ class Checker:
             return validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as error:
             self.fail(field, f"Not a valid email address: {error}")
+            return None
+
+    def phone(self, field: str, value, country: str | None) -> str | None:
+        """Read a phone number (national numbers in the country) as E.164; blank is None."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str):
+            self.fail(field, "Must be text.")
+            return None
+        if single_line_error(value) or len(value) > PHONE_MAX_LENGTH:
+            self.fail(field, INVALID_PHONE)
+            return None
+        try:
+            return normalise_phone(value, country)
+        except InvalidPhone as error:
+            self.fail(field, str(error))
             return None
 
     def language(self, field: str, value) -> str | None:
