@@ -292,4 +292,4 @@ class CheckInOut(Schema):
     adverse_event = fields.Boolean()
     adverse_event_details = fields.String()
     notes = fields.String()
-    flags = fields.List(fields.Nested(FlagOut))
+    flags = fields.List(fields.Nested(FlagOut), attribute="active_flags")
