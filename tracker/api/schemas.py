@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from tracker.api.answers import AnswerSchema, UTCDateTime
 from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
@@ -18,7 +19,6 @@ from tracker.services.validation import (
     multi_line_error,
     single_line_error,
 )
-from tracker.timeutil import isoformat_z
 
 SCORE = validate.Range(min=0, max=10)
 TEXT_LIMIT = 4000
@@ -98,13 +98,6 @@ class Dose(fields.Decimal):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else float(value)
-
-
-class UTCDateTime(fields.DateTime):
-    """ISO 8601 UTC with a Z."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return isoformat_z(value)
 
 
 class StrictSchema(Schema):
@@ -201,7 +194,7 @@ class FlagResolve(StrictSchema):
     note = multi_line()
 
 
-class ReminderOut(Schema):
+class ReminderOut(AnswerSchema):
     id = fields.Integer()
     kind = fields.String()
     milestone_weeks = fields.Integer(allow_none=True)
@@ -211,11 +204,11 @@ class ReminderOut(Schema):
     sent_at = UTCDateTime(allow_none=True)
 
 
-class RemindersOut(Schema):
+class RemindersOut(AnswerSchema):
     reminders = fields.List(fields.Nested(ReminderOut))
 
 
-class BaselineOut(Schema):
+class BaselineOut(AnswerSchema):
     pain = fields.Integer(attribute="baseline_pain", allow_none=True)
     stiffness = fields.Integer(attribute="baseline_stiffness", allow_none=True)
     morning_stiffness_minutes = fields.Integer(
@@ -223,7 +216,7 @@ class BaselineOut(Schema):
     )
 
 
-class TreatmentOut(Schema):
+class TreatmentOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treated_on = fields.Date()
@@ -243,7 +236,7 @@ class TreatmentWithReminders(TreatmentOut):
     reminders = fields.List(fields.Nested(ReminderOut))
 
 
-class PatientOut(Schema):
+class PatientOut(AnswerSchema):
     id = fields.Integer()
     external_id = fields.String()
     name = fields.String()
@@ -259,7 +252,7 @@ class PatientWithTreatments(PatientOut):
     treatments = fields.List(fields.Nested(TreatmentOut))
 
 
-class FlagOut(Schema):
+class FlagOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
@@ -274,11 +267,11 @@ class FlagOut(Schema):
     note = fields.String()
 
 
-class FlagsOut(Schema):
+class FlagsOut(AnswerSchema):
     flags = fields.List(fields.Nested(FlagOut))
 
 
-class CheckInOut(Schema):
+class CheckInOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
