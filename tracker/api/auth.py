@@ -1,11 +1,11 @@
 """Bearer-token authentication of API calls."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import g, request
 from flask_smorest import abort
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tracker.cli import hash_token
 from tracker.extensions import db
@@ -22,19 +22,32 @@ def token_user() -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    api_token = db.session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None)
+    found = db.session.execute(
+        select(ApiToken.id, ApiToken.last_used_at, User)
+        .join(User, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == hash_token(token.strip()),
+            ApiToken.revoked_at.is_(None),
+            User.active.is_(True),
         )
-    )
-    if api_token is None or not api_token.user.active:
+    ).one_or_none()
+    if found is None:
         return None
+    token_id, last_used_at, user = found
     now = now_utc()
-    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_PRECISION:
-        api_token.last_used_at = now
-        # Its own transaction: the call may only read, or fail and roll back its own writes.
-        db.session.commit()
-    return api_token.user
+    if last_used_at is None or now - last_used_at >= LAST_USED_PRECISION:
+        note_token_use(token_id, now)
+    return user
+
+
+def note_token_use(token_id: int, now: datetime) -> None:
+    """Record when a token was last used, on a connection of its own.
+
+    Its own transaction: the call may only read, or fail and roll back its own writes; and
+    the request's session keeps what it loaded.
+    """
+    with db.engine.begin() as connection:
+        connection.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
 
 
 def token_required(view):

@@ -21,13 +21,13 @@ from tracker.api.schemas import (
 )
 from tracker.extensions import db
 from tracker.models import Flag, Patient
-from tracker.services.checkins import record_checkin
+from tracker.services.checkins import lock_patient, record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
 from tracker.services.patients import Actor, create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.treatments import record_treatment
-from tracker.services.worklist import KIND_ORDER, active_flags_of
+from tracker.services.worklist import KIND_ORDER
 from tracker.timeutil import now_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tracker API")
@@ -98,9 +98,8 @@ def list_reminders(patient_id: int):
 @bp.alt_response(422, description="Invalid values.")
 def create_checkin(values, patient_id: int):
     """Record a check-in (a phone call, an import); flags are evaluated at once."""
-    patient = get_for_clinic(Patient, patient_id, clinic_id())
-    checkin, _ = record_checkin(patient, api_actor(), values, source="api")
-    checkin.flags = active_flags_of(patient.id)
+    patient = lock_patient(patient_id, clinic_id())
+    checkin, _ = record_checkin(patient, api_actor(), values, source="api", locked=True)
     return checkin
 
 

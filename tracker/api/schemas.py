@@ -2,6 +2,7 @@
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
+from tracker.api.answers import AnswerSchema, UTCDateTime
 from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.models.patient import SEXES
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
@@ -21,7 +22,6 @@ from tracker.services.validation import (
     multi_line_error,
     single_line_error,
 )
-from tracker.timeutil import isoformat_z
 
 SCORE = validate.Range(min=0, max=10)
 TEXT_LIMIT = 4000
@@ -101,13 +101,6 @@ class Dose(fields.Decimal):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else float(value)
-
-
-class UTCDateTime(fields.DateTime):
-    """ISO 8601 UTC with a Z."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return isoformat_z(value)
 
 
 class StrictSchema(Schema):
@@ -228,7 +221,7 @@ class FlagResolve(StrictSchema):
     note = multi_line()
 
 
-class ReminderOut(Schema):
+class ReminderOut(AnswerSchema):
     id = fields.Integer()
     kind = fields.String()
     milestone_weeks = fields.Integer(allow_none=True)
@@ -238,11 +231,11 @@ class ReminderOut(Schema):
     sent_at = UTCDateTime(allow_none=True)
 
 
-class RemindersOut(Schema):
+class RemindersOut(AnswerSchema):
     reminders = fields.List(fields.Nested(ReminderOut))
 
 
-class BaselineOut(Schema):
+class BaselineOut(AnswerSchema):
     pain = fields.Integer(attribute="baseline_pain", allow_none=True)
     stiffness = fields.Integer(attribute="baseline_stiffness", allow_none=True)
     morning_stiffness_minutes = fields.Integer(
@@ -250,7 +243,7 @@ class BaselineOut(Schema):
     )
 
 
-class TreatmentOut(Schema):
+class TreatmentOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treated_on = fields.Date()
@@ -271,7 +264,7 @@ class TreatmentWithReminders(TreatmentOut):
     reminders = fields.List(fields.Nested(ReminderOut))
 
 
-class PatientOut(Schema):
+class PatientOut(AnswerSchema):
     id = fields.Integer()
     external_id = fields.String()
     name = fields.String()
@@ -309,7 +302,7 @@ class PatientWithTreatments(PatientOut):
     treatments = fields.List(fields.Nested(TreatmentOut))
 
 
-class FlagOut(Schema):
+class FlagOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
@@ -324,11 +317,11 @@ class FlagOut(Schema):
     note = fields.String()
 
 
-class FlagsOut(Schema):
+class FlagsOut(AnswerSchema):
     flags = fields.List(fields.Nested(FlagOut))
 
 
-class CheckInOut(Schema):
+class CheckInOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     treatment_id = fields.Integer(allow_none=True)
@@ -342,4 +335,4 @@ class CheckInOut(Schema):
     adverse_event = fields.Boolean()
     adverse_event_details = fields.String()
     notes = fields.String()
-    flags = fields.List(fields.Nested(FlagOut))
+    flags = fields.List(fields.Nested(FlagOut), attribute="active_flags")

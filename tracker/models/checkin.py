@@ -45,3 +45,7 @@ class CheckIn(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     patient: Mapped[Patient] = relationship()
+
+    # Not a column: the patient's active flags once this check-in was evaluated, in worklist
+    # order; record_checkin sets it for the answer the API gives.
+    active_flags = None

@@ -4,11 +4,19 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import NotFound
 
 from tracker.extensions import db
+from tracker.followup.flags import ADVERSE_EVENT
 from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
+from tracker.services import flagging, reminders
+from tracker.services.adverse_events import record_reported_event
 from tracker.services.audit import record_audit
+from tracker.services.notifications import alert_adverse_event
 from tracker.services.patients import Actor
+from tracker.services.scope import MAX_ID
+from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import Checker
 from tracker.timeutil import now_utc, today_in
 
@@ -57,11 +65,27 @@ def treatment_on(patient: Patient, recorded_on: date) -> Treatment | None:
     return max(earlier, key=lambda t: (t.treated_on, t.id), default=None)
 
 
-def lock_patient(patient_id: int) -> Patient:
-    """Serialise check-ins of one patient, so two at once cannot open two flags."""
-    return db.session.scalars(
-        select(Patient).where(Patient.id == patient_id).with_for_update()
-    ).one()
+def lock_patient(patient_id: int, clinic_id: int | None = None) -> Patient:
+    """Hold the patient's row, loaded with its clinic and treatments; 404 if not the clinic's.
+
+    Check-ins of one patient then run one after the other (PostgreSQL), so two at once
+    cannot open two flags.
+    """
+    statement = (
+        select(Patient)
+        .where(Patient.id == patient_id)
+        .options(joinedload(Patient.clinic, innerjoin=True), joinedload(Patient.treatments))
+        .with_for_update(of=Patient)
+        .execution_options(populate_existing=True)
+    )
+    if clinic_id is not None:
+        if not 0 < patient_id <= MAX_ID:
+            raise NotFound()
+        statement = statement.where(Patient.clinic_id == clinic_id)
+    patient = db.session.scalars(statement).unique().one_or_none()
+    if patient is None:
+        raise NotFound()
+    return patient
 
 
 def record_checkin(
@@ -71,20 +95,17 @@ def record_checkin(
     source: str,
     reminder: Reminder | None = None,
     now: datetime | None = None,
+    *,
+    locked: bool = False,
 ) -> tuple[CheckIn, list[Flag]]:
-    """Record a check-in, complete its milestone and evaluate flags, all in one transaction."""
-    from tracker.services.adverse_events import record_reported_event
-    from tracker.services.flagging import (
-        evaluate_patient_treatment,
-        evaluate_untreated_checkin,
-        resolve_missed_milestones,
-    )
-    from tracker.services.notifications import alert_adverse_event
-    from tracker.services.reminders import complete_confirmations, complete_milestone
+    """Record a check-in, complete its milestone and evaluate flags, all in one transaction.
 
+    locked: the caller holds the patient through lock_patient in this transaction already.
+    """
     now = now or now_utc()
     cleaned = check_checkin_values(patient, values)
-    patient = lock_patient(patient.id)
+    if not locked:
+        patient = lock_patient(patient.id)
     treatment = treatment_on(patient, cleaned["recorded_on"])
     checkin = CheckIn(
         clinic_id=patient.clinic_id,
@@ -104,16 +125,21 @@ def record_checkin(
         db.session.rollback()
         raise AlreadyRecorded("This check-in was received already.") from error
     if treatment is not None:
-        complete_milestone(treatment, checkin.recorded_on, now)
-        complete_confirmations(treatment, checkin.recorded_on, now)
-        resolve_missed_milestones(treatment, actor, now)
-        opened = evaluate_patient_treatment(treatment, now)
+        in_progress = reminders.follow_up_in_progress(treatment)
+        pending = reminders.answer_follow_up(treatment, in_progress, checkin.recorded_on, now)
+        patient_flags = flagging.flags_of_patient(patient.id)
+        flagging.resolve_missed_milestones(treatment, now, patient_flags)
+        opened = flagging.evaluate_patient_treatment(
+            treatment, now, confirmation_pending=pending, patient_flags=patient_flags
+        )
     else:
-        opened = evaluate_untreated_checkin(checkin, now)
+        patient_flags = flagging.flags_of_patient(patient.id)
+        opened = flagging.evaluate_untreated_checkin(checkin, now)
+    checkin.active_flags = flagging.in_worklist_order([*patient_flags, *opened])
     if checkin.adverse_event:
         record_reported_event(checkin, treatment, opened, now)
     for flag in opened:
-        if flag.kind == "adverse_event":
+        if flag.kind == ADVERSE_EVENT:
             alert_adverse_event(flag, now)
     record_audit(
         patient.clinic_id,
@@ -124,7 +150,7 @@ def record_checkin(
         actor.kind,
         {"patient_id": patient.id, "source": source},
     )
-    db.session.commit()
+    commit_keeping_loaded()
     return checkin, opened
 
 
@@ -155,6 +181,12 @@ def answer_reminder(reminder: Reminder, values: dict, now: datetime) -> CheckIn:
         db.session.rollback()
         raise AlreadyRecorded("This check-in was received already.")
     checkin, _ = record_checkin(
-        patient, Actor(None, "patient"), values, source="email_link", reminder=reminder, now=now
+        patient,
+        Actor(None, "patient"),
+        values,
+        source="email_link",
+        reminder=reminder,
+        now=now,
+        locked=True,
     )
     return checkin

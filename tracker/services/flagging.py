@@ -2,12 +2,14 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 
 from tracker.extensions import db
 from tracker.followup.flags import (
     ACTIVE_STATUSES,
     ADVERSE_EVENT,
+    BASELINE_LOOKBACK_DAYS,
+    MISSED_MILESTONE,
     STIFFNESS_KINDS,
     ExistingFlag,
     FlagChange,
@@ -19,6 +21,8 @@ from tracker.followup.flags import (
     treatment_series,
 )
 from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
+from tracker.models.flag import KINDS as FLAG_KINDS
+from tracker.services import reminders
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
 from tracker.services.validation import Checker
@@ -51,32 +55,39 @@ def reading_of(checkin: CheckIn) -> Reading:
     )
 
 
-def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag]:
-    """Evaluate one treatment's series and persist what changed; return the new flags."""
-    from tracker.services.reminders import confirmation_pending, request_confirmation
+def evaluate_patient_treatment(
+    treatment: Treatment,
+    now: datetime,
+    *,
+    confirmation_pending: bool | None = None,
+    patient_flags: list[Flag] | None = None,
+) -> list[Flag]:
+    """Evaluate one treatment's series and persist what changed; return the new flags.
 
+    A caller that loaded the patient's flags or knows whether a confirmation is pending
+    passes them, so that one check-in reads each table once.
+    """
     patient = treatment.patient
-    clinic = patient.clinic
-    thresholds = thresholds_for(clinic)
+    thresholds = thresholds_for(patient.clinic)
     later = [t.treated_on for t in patient.treatments if t.treated_on > treatment.treated_on]
-    since = treatment.treated_on - timedelta(days=30)
-    checkins = db.session.scalars(
-        select(CheckIn).where(CheckIn.patient_id == patient.id, CheckIn.recorded_on >= since)
-    ).all()
+    series_ends_on = min(later, default=None)
+    since = treatment.treated_on - timedelta(days=BASELINE_LOOKBACK_DAYS)
+    # Only the series and the days its baseline may come from.
+    in_series = [CheckIn.patient_id == patient.id, CheckIn.recorded_on >= since]
+    if series_ends_on is not None:
+        in_series.append(CheckIn.recorded_on < series_ends_on)
+    checkins = db.session.scalars(select(CheckIn).where(*in_series)).all()
     readings = [reading_of(checkin) for checkin in checkins]
-    series = treatment_series(treatment.treated_on, min(later, default=None), readings)
+    series = treatment_series(treatment.treated_on, series_ends_on, readings)
     baseline = choose_baseline(
         treatment.baseline_pain, treatment.baseline_stiffness, treatment.treated_on, readings
     )
-    flags = db.session.scalars(
-        select(Flag).where(
-            or_(
-                Flag.treatment_id == treatment.id,
-                # A report flagged before a backdated treatment covered it is flagged already.
-                and_(Flag.patient_id == patient.id, Flag.kind == ADVERSE_EVENT),
-            )
-        )
-    ).all()
+    if patient_flags is None:
+        patient_flags = flags_of_patient(patient.id)
+    if confirmation_pending is None:
+        confirmation_pending = reminders.confirmation_pending(treatment)
+    # A report flagged before a backdated treatment covered it is flagged already.
+    flags = [f for f in patient_flags if f.treatment_id == treatment.id or f.kind == ADVERSE_EVENT]
     existing = [ExistingFlag(f.id, f.kind, f.status, f.evidence or {}) for f in flags]
     evaluation = evaluate_treatment(
         treatment.treated_on,
@@ -84,7 +95,7 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
         series,
         thresholds,
         existing,
-        confirmation_pending(treatment.id),
+        confirmation_pending,
         series_closed=bool(later),
     )
     by_id = {flag.id: flag for flag in flags}
@@ -100,11 +111,23 @@ def evaluate_patient_treatment(treatment: Treatment, now: datetime) -> list[Flag
             flag.evidence = change.evidence
             flag.checkin_id = change.checkin_id
     if evaluation.confirmation_on is not None:
-        request_confirmation(treatment, evaluation.confirmation_on, now)
-    db.session.flush()
+        reminders.request_confirmation(treatment, evaluation.confirmation_on, now)
+    if opened:
+        db.session.flush()
     for flag in opened:
         audit_opened(flag)
     return opened
+
+
+def in_worklist_order(flags: list[Flag]) -> list[Flag]:
+    """The active flags among these, in worklist order (kind, then oldest first)."""
+    active = [flag for flag in flags if flag.status in ACTIVE_STATUSES]
+    return sorted(active, key=lambda f: (FLAG_KINDS.index(f.kind), f.opened_at, f.id))
+
+
+def flags_of_patient(patient_id: int) -> list[Flag]:
+    """Every flag of the patient, whatever its status (a patient has a handful)."""
+    return list(db.session.scalars(select(Flag).where(Flag.patient_id == patient_id)))
 
 
 def evaluate_untreated_checkin(checkin: CheckIn, now: datetime) -> list[Flag]:
@@ -183,17 +206,19 @@ def resolve(flag: Flag, actor: Actor, resolution: str, note: str, now: datetime)
     return flag
 
 
-def resolve_missed_milestones(treatment: Treatment, actor: Actor, now: datetime) -> None:
+def resolve_missed_milestones(
+    treatment: Treatment, now: datetime, patient_flags: list[Flag] | None = None
+) -> None:
     """A check-in after a missed milestone closes its flag: the patient is back in touch."""
-    flags = db.session.scalars(
-        select(Flag).where(
-            Flag.treatment_id == treatment.id,
-            Flag.kind == "missed_milestone",
-            Flag.status.in_(tuple(ACTIVE_STATUSES)),
-        )
-    ).all()
-    for flag in flags:
-        resolve(flag, Actor(None, "system"), "checked_in", "The patient checked in later.", now)
+    if patient_flags is None:
+        patient_flags = flags_of_patient(treatment.patient_id)
+    for flag in patient_flags:
+        if (
+            flag.treatment_id == treatment.id
+            and flag.kind == MISSED_MILESTONE
+            and flag.status in ACTIVE_STATUSES
+        ):
+            resolve(flag, Actor(None, "system"), "checked_in", "The patient checked in later.", now)
 
 
 def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:

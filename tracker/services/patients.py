@@ -6,12 +6,14 @@ from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
 from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment, User
 from tracker.models.patient import SEXES
 from tracker.services.audit import record_audit
 from tracker.services.scope import clinic_select, get_for_clinic
+from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import Checker, Conflict
 from tracker.timeutil import now_utc, today_in
 
@@ -172,9 +174,9 @@ def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0)
 
 def view_patient(patient_id: int, clinic_id: int, actor: Actor) -> Patient:
     """Open one patient of the clinic for a clinician or an integrator; the view is audited."""
-    patient = get_for_clinic(Patient, patient_id, clinic_id)
+    patient = get_for_clinic(Patient, patient_id, clinic_id, joinedload(Patient.treatments))
     record_audit(patient.clinic_id, "patient.view", "patient", patient.id, actor.user, actor.kind)
-    db.session.commit()
+    commit_keeping_loaded()
     return patient
 
 

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from tracker.extensions import db
 from tracker.followup.schedule import (
@@ -162,35 +162,79 @@ def opt_out(patient: Patient, now: datetime, via: str = "unsubscribe_page") -> N
     db.session.commit()
 
 
-def complete_milestone(treatment: Treatment, recorded_on: date, now: datetime) -> Reminder | None:
-    """Mark the milestone whose window holds this check-in as completed; cancel its nudge."""
-    milestones = list(
+def follow_up_in_progress(treatment: Treatment) -> list[Reminder]:
+    """The treatment's milestones, nudges and confirmations not yet completed or cancelled."""
+    return list(
         db.session.scalars(
             select(Reminder).where(
                 Reminder.treatment_id == treatment.id,
-                Reminder.kind == "milestone",
+                Reminder.kind.in_(FOLLOW_UP_KINDS),
                 Reminder.status.not_in(("completed", "cancelled")),
             )
         )
     )
+
+
+def answer_follow_up(
+    treatment: Treatment, in_progress: list[Reminder], recorded_on: date, now: datetime
+) -> bool:
+    """Complete what a reading on recorded_on answers; tell whether a confirmation is pending.
+
+    The milestone whose window holds the day is completed and its pending nudge cancelled; a
+    confirmation asked for on or before the day is completed. One conditional UPDATE does all
+    three, so a reminder the dispatcher claimed in the meantime is never overwritten.
+    """
+    milestones = [r for r in in_progress if r.kind == "milestone"]
     weeks = milestone_for_checkin(milestones, recorded_on)
-    if weeks is None:
-        return None
-    reminder = next(reminder for reminder in milestones if reminder.milestone_weeks == weeks)
-    reminder.status = "completed"
-    reminder.completed_at = now
-    db.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.treatment_id == treatment.id,
-            Reminder.kind == "nudge",
-            Reminder.milestone_weeks == weeks,
-            Reminder.status.in_(PENDING),
-        )
-        .values(status="cancelled", last_error="The milestone was completed."),
-        execution_options={"synchronize_session": False},
+    answers_milestone = and_(
+        Reminder.kind == "milestone",
+        Reminder.milestone_weeks == weeks,
+        Reminder.status.not_in(("completed", "cancelled")),
     )
-    return reminder
+    cancels_nudge = and_(
+        Reminder.kind == "nudge",
+        Reminder.milestone_weeks == weeks,
+        Reminder.status.in_(PENDING),
+    )
+    answers_confirmation = and_(
+        Reminder.kind == "confirmation",
+        Reminder.status.in_((*PENDING, "sent")),
+        Reminder.due_on <= recorded_on,
+    )
+    confirmations = [r for r in in_progress if r.kind == "confirmation"]
+    answered = [
+        r for r in confirmations if r.status in (*PENDING, "sent") and r.due_on <= recorded_on
+    ]
+    if weeks is not None or answered:
+        db.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.treatment_id == treatment.id,
+                or_(answers_milestone, cancels_nudge, answers_confirmation),
+            )
+            .values(
+                status=case((Reminder.kind == "nudge", "cancelled"), else_="completed"),
+                completed_at=case((Reminder.kind == "nudge", Reminder.completed_at), else_=now),
+                last_error=case(
+                    (Reminder.kind == "nudge", "The milestone was completed."),
+                    else_=Reminder.last_error,
+                ),
+            ),
+            execution_options={"synchronize_session": "fetch"},
+        )
+    return any(r.status in (*PENDING, "sending") and r not in answered for r in confirmations)
+
+
+def confirmation_pending(treatment: Treatment) -> bool:
+    """Tell whether a confirmation reminder of the treatment is still to be sent."""
+    found = db.session.scalar(
+        select(Reminder.id).where(
+            Reminder.treatment_id == treatment.id,
+            Reminder.kind == "confirmation",
+            Reminder.status.in_((*PENDING, "sending")),
+        )
+    )
+    return found is not None
 
 
 def request_confirmation(treatment: Treatment, confirm_on: date, now: datetime) -> Reminder:
@@ -210,35 +254,6 @@ def request_confirmation(treatment: Treatment, confirm_on: date, now: datetime) 
     )
     db.session.add(reminder)
     return reminder
-
-
-def confirmation_pending(treatment_id: int) -> bool:
-    """Tell whether a confirmation reminder of the treatment is still to be sent."""
-    return (
-        db.session.scalar(
-            select(Reminder.id).where(
-                Reminder.treatment_id == treatment_id,
-                Reminder.kind == "confirmation",
-                Reminder.status.in_((*PENDING, "sending")),
-            )
-        )
-        is not None
-    )
-
-
-def complete_confirmations(treatment: Treatment, recorded_on: date, now: datetime) -> None:
-    """A reading on or after the day a confirmation asked for answers it."""
-    db.session.execute(
-        update(Reminder)
-        .where(
-            Reminder.treatment_id == treatment.id,
-            Reminder.kind == "confirmation",
-            Reminder.status.in_((*PENDING, "sent")),
-            Reminder.due_on <= recorded_on,
-        )
-        .values(status="completed", completed_at=now),
-        execution_options={"synchronize_session": False},
-    )
 
 
 def follow_up_reminders(patient_id: int, treatment_id: int | None = None) -> list[Reminder]:

@@ -19,11 +19,15 @@ def clinic_select(model: type[Model], clinic_id: int) -> Select:
 MAX_ID = 2**31 - 1
 
 
-def get_for_clinic(model: type[Model], object_id: int, clinic_id: int) -> Model:
-    """Load one row of the clinic, or answer 404 (another clinic's row does not exist for you)."""
+def get_for_clinic(model: type[Model], object_id: int, clinic_id: int, *options) -> Model:
+    """Load one row of the clinic, or answer 404 (another clinic's row does not exist for you).
+
+    options: loader options, such as the relationships to load with the row.
+    """
     if not 0 < object_id <= MAX_ID:
         raise NotFound()
-    found = db.session.scalar(clinic_select(model, clinic_id).where(model.id == object_id))
+    statement = clinic_select(model, clinic_id).where(model.id == object_id).options(*options)
+    found = db.session.scalars(statement).unique().one_or_none()
     if found is None:
         raise NotFound()
     return found
