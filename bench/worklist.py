@@ -30,9 +30,9 @@ from sqlalchemy import func, insert, select, text  # noqa: E402
 from config import TestConfig  # noqa: E402
 from tests.scratch_databases import create_database, drop_database  # noqa: E402
 from tracker import create_app  # noqa: E402
-from tracker.cli import issue_token  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment, User  # noqa: E402
+from tracker.services.api_tokens import issue_token  # noqa: E402
 
 SMALL, LARGE = 5_000, 20_000
 CHECKINS_PER_PATIENT = 20

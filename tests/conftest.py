@@ -186,7 +186,7 @@ def post_form(client, url: str, data: dict, follow_redirects: bool = False):
 
 @pytest.fixture
 def api_token(clinician):
-    from tracker.cli import issue_token
+    from tracker.services.api_tokens import issue_token
 
     token = issue_token(clinician)
     db.session.commit()

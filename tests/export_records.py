@@ -6,8 +6,8 @@ from tests import factories
 from tests.helpers import make_flag
 from tracker.extensions import db
 from tracker.models import CheckIn
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import AdverseEvent, AuditEvent, Flag, ProvisionPlan
+from tracker.services.actors import Actor
 from tracker.services.adverse_events import (
     assess_adverse_event,
     create_adverse_event,
@@ -15,7 +16,6 @@ from tracker.services.adverse_events import (
     record_reports,
 )
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.services.validation import InvalidInput
 

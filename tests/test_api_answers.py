@@ -6,8 +6,8 @@ from marshmallow import Schema
 
 from tests import factories
 from tracker.api import schemas
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.treatments import record_treatment
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from tests import factories
 from tests.conftest import ApiClient
 from tests.helpers import isolated_client, row_counts
-from tracker.cli import issue_token
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient, Reminder, Treatment
+from tracker.services.api_tokens import issue_token
 
 # 12:00 in Tokyo on Saturday 21 November 2026.
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)

@@ -9,9 +9,9 @@ from tests import factories
 from tests.account_helpers import submit
 from tests.conftest import ApiClient, log_in
 from tests.helpers import isolated_client
-from tracker.cli import issue_token
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent
+from tracker.services.api_tokens import issue_token
 
 
 def actions() -> list[str]:

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from tests import factories
 from tests.conftest import ApiClient, csrf_token_from, log_in
 from tests.helpers import isolated_client, make_flag, row_counts
-from tracker.cli import issue_token
 from tracker.extensions import db
 from tracker.models import AdverseEvent, ApiToken, Flag, Patient, ProvisionPlan, User
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
+from tracker.services.api_tokens import issue_token
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc, today_in
 

@@ -16,8 +16,8 @@ from tracker.clinic.charts import (
 )
 from tracker.extensions import db
 from tracker.models import Flag
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 
 TREATED_ON = date(2026, 1, 10)

@@ -27,8 +27,8 @@ from tracker.links import (
     unsubscribe_token,
 )
 from tracker.models import CheckIn, Reminder
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.reminders import opt_out
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc, today_in

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from tests import factories
 from tests.conftest import ApiClient
 from tests.helpers import isolated_client
-from tracker.cli import issue_token
 from tracker.extensions import db
 from tracker.models import AdverseEvent, AuditEvent, Patient, ProvisionPlan, Reminder
+from tracker.services.actors import Actor
+from tracker.services.api_tokens import issue_token
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import today_in
 

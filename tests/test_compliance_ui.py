@@ -12,8 +12,8 @@ from tests.conftest import csrf_token_from, log_in, post_form
 from tests.helpers import make_flag
 from tracker.extensions import db
 from tracker.models import AdverseEvent, Clinic, Patient, ProvisionPlan, Treatment
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import today_in
 

@@ -13,7 +13,7 @@ from tracker.followup.delivery import MAX_ATTEMPTS
 from tracker.links import load_checkin_reminder, unsubscribe_url
 from tracker.models import Clinic, Patient, Reminder
 from tracker.reminders.dispatch import claim_due, dispatch_due
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
 from tracker.services.treatments import record_treatment
 
 NOW = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)  # 09:30 in Tokyo

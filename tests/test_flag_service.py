@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import AuditEvent, CheckIn, Flag, Reminder
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.flagging import evaluate_patient_treatment, resolve_flag
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.services.validation import InvalidInput
 

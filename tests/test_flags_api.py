@@ -9,7 +9,7 @@ from tests import factories
 from tests.test_worklist import add_flag
 from tracker.extensions import db
 from tracker.models import AuditEvent, CheckIn, Flag
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import today_in
 

@@ -10,7 +10,7 @@ from tracker.extensions import db
 from tracker.followup.flags import describe_evidence
 from tracker.models import Flag, Reminder
 from tracker.reminders.dispatch import dispatch_due
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
 from tracker.services.reminders import reschedule_patient, reschedule_treatment
 from tracker.services.treatments import record_treatment
 from tracker.services.windows import close_windows

@@ -15,10 +15,10 @@ from tests import factories
 from tests.conftest import empty_tables
 from tests.helpers import make_flag
 from tracker import create_app
-from tracker.cli import hash_token
 from tracker.extensions import db, limiter
 from tracker.models import ApiToken
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
+from tracker.services.api_tokens import hash_token
 from tracker.services.treatments import record_treatment
 
 TOKEN = "fut_schemathesis-clinician-token"  # only its hash is stored, as for a real token

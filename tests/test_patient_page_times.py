@@ -10,8 +10,8 @@ import time_machine
 from tests import factories
 from tests.html_page import parse_page
 from tracker.extensions import db
+from tracker.services.actors import Actor
 from tracker.services.notifications import queue_portal_link
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 
 # 12:00 in Tokyo, 03:00 in London, on Saturday 21 November 2026 (GMT, no summer time).

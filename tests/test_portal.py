@@ -24,9 +24,9 @@ from tracker.links import (
     redeem_portal_link,
 )
 from tracker.models import CheckIn, PortalLink, Reminder
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.notifications import queue_portal_link
-from tracker.services.patients import Actor
 from tracker.timeutil import now_utc
 
 

@@ -11,9 +11,9 @@ from tests.account_helpers import emailed_link, password_step, submit
 from tests.conftest import log_in
 from tests.helpers import isolated_client
 from tests.test_checkin_link import compiled_translations  # noqa: F401  (an autouse fixture)
-from tracker.cli import issue_token
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditEvent, Reminder, StaffInvitation, User
+from tracker.services.api_tokens import issue_token
 
 NEW_PASSWORD = "tulips in the harbour at dawn"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

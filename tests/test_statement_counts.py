@@ -9,8 +9,8 @@ from sqlalchemy import event
 
 from tests import factories
 from tracker.extensions import db
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import today_in
 

@@ -13,8 +13,8 @@ from tests.conftest import post_form
 from tracker.extensions import db
 from tracker.models import Flag, Reminder
 from tracker.reminders.dispatch import dispatch_due
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc, today_in
 

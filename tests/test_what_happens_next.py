@@ -21,8 +21,8 @@ from tracker.extensions import db
 from tracker.links import checkin_url
 from tracker.models import Reminder
 from tracker.reminders.emails import follow_up_message, portal_link_message
+from tracker.services.actors import Actor
 from tracker.services.notifications import queue_portal_link
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 
 # Friday 13 November 2026, 10:00 UTC: morning in London and New York, evening in Tokyo.

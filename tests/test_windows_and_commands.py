@@ -9,8 +9,8 @@ from tests.factories import PatientFactory, UserFactory
 from tracker.extensions import db
 from tracker.models import Flag, Reminder, SchedulerHeartbeat
 from tracker.reminders.scheduler import build_scheduler
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.services.windows import close_windows
 

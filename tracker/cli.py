@@ -1,7 +1,5 @@
 """Flask commands for provisioning and for the processes that are not web requests."""
 
-import hashlib
-import secrets
 import sys
 
 import click
@@ -10,31 +8,10 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.followup.schedule import validate_timezone
-from tracker.models import ApiToken, Clinic, User
+from tracker.models import Clinic, User
 from tracker.services.accounts import change_password, password_problem
+from tracker.services.api_tokens import issue_token
 from tracker.services.validation import Checker, InvalidInput, single_line_error
-
-TOKEN_PREFIX = "fut_"  # noqa: S105 (a label, not a secret)
-
-
-def hash_token(token: str) -> str:
-    """Return the SHA-256 of an API token: tokens are long and random, so no salt is needed."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(user: User, name: str = "") -> str:
-    """Create an API token for the user; return it (it is never shown again)."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(
-            user_id=user.id,
-            clinic_id=user.clinic_id,
-            token_hash=hash_token(token),
-            prefix=token[:12],
-            name=name,
-        )
-    )
-    return token
 
 
 def fail(message: str) -> None:

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from tracker.demo_compliance import seed_plan, seed_reports
 from tracker.extensions import db
 from tracker.models import Clinic, Reminder, User
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor, create_patient
+from tracker.services.patients import create_patient
 from tracker.services.treatments import record_treatment
 from tracker.services.windows import close_windows
 from tracker.timeutil import now_utc

@@ -6,13 +6,13 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.models import Clinic, Patient, ProvisionPlan
+from tracker.services.actors import Actor
 from tracker.services.adverse_events import (
     assess_adverse_event,
     clinic_today,
     create_adverse_event,
     record_reports,
 )
-from tracker.services.patients import Actor
 
 DEMO_PLAN_NUMBER = "PB3250099"
 

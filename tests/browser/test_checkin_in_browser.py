@@ -11,8 +11,8 @@ from tests.test_checkin_link import compiled_translations  # noqa: F401  (an aut
 from tracker.extensions import db
 from tracker.links import checkin_url, portal_url
 from tracker.models import CheckIn, PortalLink, Reminder
+from tracker.services.actors import Actor
 from tracker.services.notifications import queue_portal_link
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc, today_in
 

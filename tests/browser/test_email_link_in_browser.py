@@ -11,7 +11,7 @@ from tests.factories import PatientFactory, UserFactory
 from tracker.extensions import db
 from tracker.models import CheckIn, Reminder
 from tracker.reminders.dispatch import dispatch_due
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc
 

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from tracker.admin import bp
 from tracker.exports.tables import CSV_EXPORTS
+from tracker.services.actors import Actor
 from tracker.services.exports import csv_export
-from tracker.services.patients import Actor
 
 
 @bp.route("/exports")

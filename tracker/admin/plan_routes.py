@@ -9,7 +9,7 @@ from tracker.admin.plan_forms import PlanForm, PlanStatusForm
 from tracker.clinic.forms import copy_errors
 from tracker.extensions import db
 from tracker.models import ProvisionPlan
-from tracker.services.patients import Actor
+from tracker.services.actors import Actor
 from tracker.services.periodic_reports import next_report
 from tracker.services.plans import create_plan, plans_of, update_plan
 from tracker.services.scope import get_for_clinic

@@ -62,7 +62,9 @@ class AnswerSchema(Schema):
             if convert is None or "." in attribute:
                 value = field.serialize(attribute, obj, accessor=self.get_attribute)
             else:
-                value = obj.get(attribute, missing) if is_mapping else getattr(obj, attribute, missing)
+                value = (
+                    obj.get(attribute, missing) if is_mapping else getattr(obj, attribute, missing)
+                )
                 if value is not None and value is not missing:
                     value = convert(value)
             if value is not missing:

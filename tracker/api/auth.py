@@ -7,9 +7,9 @@ from flask import g, request
 from flask_smorest import abort
 from sqlalchemy import select, update
 
-from tracker.cli import hash_token
 from tracker.extensions import db
 from tracker.models import ApiToken, User
+from tracker.services.api_tokens import hash_token
 from tracker.timeutil import now_utc
 
 # Record a token's use at most once a minute, so busy integrations do not write on every call.

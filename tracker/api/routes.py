@@ -21,9 +21,10 @@ from tracker.api.schemas import (
 )
 from tracker.extensions import db
 from tracker.models import Flag, Patient
+from tracker.services.actors import Actor
 from tracker.services.checkins import lock_patient, record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
-from tracker.services.patients import Actor, create_patient, view_patient
+from tracker.services.patients import create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.treatments import record_treatment

@@ -19,6 +19,7 @@ from tracker.clinic.forms import copy_errors
 from tracker.extensions import db
 from tracker.followup.reporting import plan_years
 from tracker.models import AdverseEvent, Patient, ProvisionPlan
+from tracker.services.actors import Actor
 from tracker.services.adverse_events import (
     assess_adverse_event,
     clinic_events,
@@ -28,7 +29,6 @@ from tracker.services.adverse_events import (
     open_reports,
     record_reports,
 )
-from tracker.services.patients import Actor
 from tracker.services.periodic_reports import next_report, periodic_year, save_periodic_report
 from tracker.services.plans import plans_of
 from tracker.services.retention import DeletionRefused, archive_patient, request_deletion

@@ -13,8 +13,8 @@ from tracker.followup.flags import (
 )
 from tracker.models import Flag, Patient
 from tracker.services import flagging
+from tracker.services.actors import Actor
 from tracker.services.checkins import check_checkin_values, record_checkin
-from tracker.services.patients import Actor
 from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc, today_in

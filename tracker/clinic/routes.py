@@ -14,8 +14,8 @@ from tracker.clinic.forms import (
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
 from tracker.phones import format_phone
+from tracker.services.actors import Actor
 from tracker.services.patients import (
-    Actor,
     check_patient_values,
     create_patient,
     patient_record,

@@ -22,10 +22,10 @@ from tracker.models import Patient
 from tracker.portal import bp
 from tracker.portal.forms import PortalOpenForm, PortalRequestForm
 from tracker.reminders.dispatch import send_after_response
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.checkins import record_checkin
 from tracker.services.notifications import request_portal_links
-from tracker.services.patients import Actor
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc, today_in
 

@@ -25,8 +25,8 @@ from tracker.followup.reporting import (
 )
 from tracker.models import AdverseEvent, CheckIn, Clinic, Flag, Patient, Treatment
 from tracker.models.adverse_event import OUTCOMES
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.patients import Actor
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import Checker, InvalidInput
 from tracker.timeutil import now_utc

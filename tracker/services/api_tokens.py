@@ -1,16 +1,39 @@
-"""API tokens as their holders and their clinic's admins see them."""
+"""API tokens: issued once, stored as hashes, seen by their holders and their clinic's admins."""
 
+import hashlib
+import secrets
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from tracker.cli import issue_token
 from tracker.extensions import db
 from tracker.models import ApiToken, User
 from tracker.services.audit import record_audit
 from tracker.services.staff import single_line
 from tracker.services.validation import Checker
+
+TOKEN_PREFIX = "fut_"  # noqa: S105 (a label, not a secret)
+
+
+def hash_token(token: str) -> str:
+    """Return the SHA-256 of an API token: tokens are long and random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str = "") -> str:
+    """Create an API token for the user; return it (it is never shown again)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            clinic_id=user.clinic_id,
+            token_hash=hash_token(token),
+            prefix=token[:12],
+            name=name,
+        )
+    )
+    return token
 
 
 def tokens_of(user: User) -> list[ApiToken]:

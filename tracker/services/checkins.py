@@ -11,10 +11,10 @@ from tracker.extensions import db
 from tracker.followup.flags import ADVERSE_EVENT
 from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
 from tracker.services import flagging, reminders
+from tracker.services.actors import Actor
 from tracker.services.adverse_events import record_reported_event
 from tracker.services.audit import record_audit
 from tracker.services.notifications import alert_adverse_event
-from tracker.services.patients import Actor
 from tracker.services.scope import MAX_ID
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import Checker

@@ -26,8 +26,8 @@ from tracker.exports.fhir_sources import Scope, scope_resources
 from tracker.exports.tables import CSV_EXPORTS
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.patients import Actor
 from tracker.services.scope import get_for_clinic
 from tracker.timeutil import isoformat_z, now_utc
 

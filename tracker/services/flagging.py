@@ -23,8 +23,8 @@ from tracker.followup.flags import (
 from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
 from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.services import reminders
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.patients import Actor
 from tracker.services.validation import Checker
 
 # What a clinician may decide; "checked_in" is set only when a patient with a missed

@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
-from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment, User
+from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment
 from tracker.models.patient import SEXES
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
@@ -30,14 +31,6 @@ EDITABLE_FIELDS = (
     "frozen_doses",
     *RECORD_FIELDS,
 )
-
-
-@dataclass
-class Actor:
-    """Who is acting: a user through the UI or the API, a patient, or the system."""
-
-    user: User | None
-    kind: str  # "user" | "api" | "patient" | "system"
 
 
 def check_patient_values(values: dict, clinic: Clinic) -> dict:

@@ -24,10 +24,10 @@ from tracker.followup.reporting import (
 )
 from tracker.followup.schedule import local_date
 from tracker.models import AdverseEvent, CheckIn, PeriodicReport, ProvisionPlan, Treatment
+from tracker.services.actors import Actor
 from tracker.services.adverse_events import check_day, clinic_today
 from tracker.services.audit import record_audit
 from tracker.services.flagging import thresholds_for
-from tracker.services.patients import Actor
 from tracker.services.reminders import schedule_settings
 from tracker.services.validation import Checker
 from tracker.timeutil import now_utc

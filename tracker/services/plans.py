@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from tracker.extensions import db
 from tracker.models import Clinic, ProvisionPlan, Treatment
 from tracker.models.plan import PLAN_STATUSES, RISK_CLASSES
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.patients import Actor
 from tracker.services.scope import MAX_ID, clinic_select
 from tracker.services.validation import Checker, Conflict
 

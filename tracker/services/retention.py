@@ -6,8 +6,8 @@ from tracker.extensions import db
 from tracker.followup.retention import must_keep, retention_ends_on
 from tracker.followup.schedule import local_date
 from tracker.models import Patient
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.patients import Actor
 from tracker.services.reminders import cancel_pending
 from tracker.timeutil import now_utc
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
 from tracker.models.treatment import KINDS, ROUTES
+from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.patients import Actor
 from tracker.services.plans import check_treatment_plan
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, SMALLEST_DOSE, Checker
