@@ -1,13 +1,12 @@
 """The JSON API (/api/v1), documented by the OpenAPI document generated from its schemas."""
 
-from flask import Flask, jsonify
+from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from tracker.errors import handle_http_error
 from tracker.extensions import csrf
-from tracker.services.validation import Conflict, InvalidInput
 
 
 class ApiError(Schema):
@@ -48,17 +47,3 @@ def register_api(app: Flask) -> None:
     api.register_blueprint(bp)
     # flask-smorest answers every HTTP error in JSON; only the API should.
     app.register_error_handler(HTTPException, handle_http_error)
-    app.register_error_handler(InvalidInput, invalid_input)
-    app.register_error_handler(Conflict, conflict)
-
-
-def invalid_input(error: InvalidInput):
-    return error_answer(422, "Unprocessable Entity", "Some values were refused.", error.errors)
-
-
-def conflict(error: Conflict):
-    return error_answer(409, "Conflict", "This collides with a record that exists.", error.errors)
-
-
-def error_answer(status: int, name: str, message: str, errors: dict[str, str]):
-    return jsonify({"error": name, "message": message, "errors": errors}), status

@@ -1,6 +1,6 @@
 """API endpoints: thin; parsing here, use cases in the services."""
 
-from flask import g, request
+from flask import g, jsonify, request
 from flask_smorest import Blueprint, abort
 
 from tracker.api.auth import token_required
@@ -28,10 +28,27 @@ from tracker.services.patients import create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.treatments import record_treatment
+from tracker.services.validation import Conflict, InvalidInput
 from tracker.services.worklist import KIND_ORDER
 from tracker.timeutil import now_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tracker API")
+
+
+# The service's refusals answer JSON on the API only: a page that lets one through shows the
+# error page, never JSON to a browser.
+@bp.errorhandler(InvalidInput)
+def invalid_input(error: InvalidInput):
+    return error_answer(422, "Unprocessable Entity", "Some values were refused.", error.errors)
+
+
+@bp.errorhandler(Conflict)
+def conflict(error: Conflict):
+    return error_answer(409, "Conflict", "This collides with a record that exists.", error.errors)
+
+
+def error_answer(status: int, name: str, message: str, errors: dict[str, str]):
+    return jsonify({"error": name, "message": message, "errors": errors}), status
 
 
 @bp.before_request
