@@ -6,9 +6,11 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
+from tracker.demo import DEMO_CLINIC, seed_demo
 from tracker.extensions import db
 from tracker.followup.schedule import validate_timezone
 from tracker.models import Clinic, User
+from tracker.reminders.commands import register_reminder_commands
 from tracker.services.accounts import change_password, password_problem
 from tracker.services.api_tokens import issue_token
 from tracker.services.validation import Checker, InvalidInput, single_line_error
@@ -129,7 +131,6 @@ def register_commands(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Seed even if the demo clinic exists.")
     def seed_demo_command(force: bool) -> None:
         """Create a demo clinic with clinicians and patients of every trajectory."""
-        from tracker.demo import DEMO_CLINIC, seed_demo
 
         if not force and db.session.scalar(select(Clinic).where(Clinic.name == DEMO_CLINIC)):
             click.echo("The demo clinic exists already; nothing to do.")
@@ -141,7 +142,5 @@ def register_commands(app: Flask) -> None:
         click.echo("Demo clinic ready. Sign in at http://127.0.0.1:5000/login with:")
         for email, password, role in logins:
             click.echo(f"  {role:9} {email}  password: {password}")
-
-    from tracker.reminders.commands import register_reminder_commands
 
     register_reminder_commands(app)

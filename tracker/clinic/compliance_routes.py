@@ -18,7 +18,7 @@ from tracker.clinic.compliance_forms import (
 from tracker.clinic.forms import copy_errors
 from tracker.extensions import db
 from tracker.followup.reporting import plan_years
-from tracker.models import AdverseEvent, Patient, ProvisionPlan
+from tracker.models import AdverseEvent, Patient, ProvisionPlan, User
 from tracker.services.actors import Actor
 from tracker.services.adverse_events import (
     assess_adverse_event,
@@ -26,9 +26,11 @@ from tracker.services.adverse_events import (
     clinic_today,
     create_adverse_event,
     event_clock,
+    events_of_patient,
     open_reports,
     record_reports,
 )
+from tracker.services.audit import record_audit
 from tracker.services.periodic_reports import next_report, periodic_year, save_periodic_report
 from tracker.services.plans import plans_of
 from tracker.services.retention import DeletionRefused, archive_patient, request_deletion
@@ -159,8 +161,6 @@ def initials(name: str) -> str:
 
 def physician_of(event: AdverseEvent) -> str:
     if event.treatment is not None and event.treatment.recorded_by_id is not None:
-        from tracker.models import User
-
         user = db.session.get(User, event.treatment.recorded_by_id)
         if user is not None:
             return user.name
@@ -237,7 +237,6 @@ def adverse_events_csv():
                 )
             ]
         )
-    from tracker.services.audit import record_audit
 
     record_audit(clinic.id, "export.adverse_events", "clinic", clinic.id, current_user, "user")
     db.session.commit()
@@ -307,6 +306,5 @@ def patient_action_form() -> PatientActionForm:
 @bp.app_template_global()
 def patient_adverse_events(patient: Patient) -> list:
     """The patient's adverse-event records with their clocks, for the patient page."""
-    from tracker.services.adverse_events import events_of_patient
 
     return events_of_patient(patient)

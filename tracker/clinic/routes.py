@@ -23,6 +23,7 @@ from tracker.services.patients import (
     update_patient,
     view_patient,
 )
+from tracker.services.plans import plans_of
 from tracker.services.scope import get_for_clinic, requested_page
 from tracker.services.treatments import (
     check_treatment_values,
@@ -30,6 +31,7 @@ from tracker.services.treatments import (
     update_treatment,
 )
 from tracker.services.validation import Conflict, InvalidInput
+from tracker.services.worklist import worklist_page
 from tracker.timeutil import today_in
 
 PAGE_SIZE = 50
@@ -47,7 +49,6 @@ def require_login():
 
 @bp.route("/")
 def worklist():
-    from tracker.services.worklist import worklist_page
 
     page = worklist_page(current_user.clinic_id, request.args, user_id=current_user.id)
     return render_template("clinic/worklist.html", page=page)
@@ -132,8 +133,6 @@ def treatment_form(patient: Patient, treatment: Treatment | None = None) -> Trea
 def plan_choices(clinic, treatment: Treatment | None) -> list:
     """The clinic's active plans, and the plan a treatment was given under if no longer active."""
     from flask_babel import gettext
-
-    from tracker.services.plans import plans_of
 
     plans = [
         plan

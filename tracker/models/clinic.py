@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.extensions import db
 from tracker.models.types import UTCDateTime
+from tracker.regions import country_of_timezone
 from tracker.timeutil import now_utc
 
 REGIMES = ("none", "jp_asrm")
@@ -47,7 +48,6 @@ class Clinic(db.Model):
     @property
     def phone_country(self) -> str | None:
         """The country whose national numbers the clinic's staff type and read."""
-        from tracker.regions import country_of_timezone
 
         return self.country or country_of_timezone(self.timezone)
 

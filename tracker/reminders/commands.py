@@ -6,6 +6,11 @@ from datetime import UTC, datetime
 import click
 from flask import Flask, current_app
 
+from tracker.reminders.dispatch import DispatchResult, dispatch_backlog
+from tracker.reminders.scheduler import run_scheduler
+from tracker.services.report_reminders import queue_report_reminders
+from tracker.services.windows import close_windows
+
 
 def parse_now(value: str | None) -> datetime:
     if not value:
@@ -26,8 +31,6 @@ def register_reminder_commands(app: Flask) -> None:
     @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
     def send_due(now_text: str | None) -> None:
         """Run one dispatch pass: close windows, send what is due; exit 1 on SMTP failure."""
-        from tracker.reminders.dispatch import DispatchResult, dispatch_backlog
-        from tracker.services.windows import close_windows
 
         now = parse_now(now_text)
         missed = close_windows(now)
@@ -47,7 +50,6 @@ def register_reminder_commands(app: Flask) -> None:
     @click.option("--now", "now_text", help="Pretend it is this time (ISO 8601).")
     def report_reminders(now_text: str | None) -> None:
         """Queue today's reminders to admins about reports coming due or overdue (once a day)."""
-        from tracker.services.report_reminders import queue_report_reminders
 
         queued = queue_report_reminders(parse_now(now_text))
         click.echo(f"queued {queued} report reminder(s); send-due sends them")
@@ -55,6 +57,5 @@ def register_reminder_commands(app: Flask) -> None:
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Run the scheduler process (dispatch, windows, digest, heartbeat) until stopped."""
-        from tracker.reminders.scheduler import run_scheduler
 
         run_scheduler(current_app._get_current_object())

@@ -11,8 +11,24 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
-from tracker.models import Clinic, Flag, Patient, Reminder, User
+from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label, short_date
+from tracker.extensions import db
+from tracker.followup.flags import describe_evidence
+from tracker.followup.reporting import days_left
+from tracker.links import checkin_url, portal_url, unsubscribe_url
+from tracker.models import (
+    AdverseEvent,
+    Clinic,
+    Flag,
+    Patient,
+    PortalLink,
+    ProvisionPlan,
+    Reminder,
+    User,
+)
 from tracker.regions import patient_locale
+from tracker.services.adverse_events import clinic_today, event_clock
+from tracker.services.digest import digest_flags
 
 
 class OutboxMessage(Message):
@@ -142,7 +158,6 @@ def milestone_label(reminder: Reminder) -> str:
 
 def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
     """A milestone reminder, a nudge or a confirmation request, in the patient's language."""
-    from tracker.links import checkin_url, unsubscribe_url
 
     template = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}[
         reminder.kind
@@ -180,9 +195,6 @@ def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> M
 
 def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
     """The magic link into the patient portal."""
-    from tracker.extensions import db
-    from tracker.links import portal_url, unsubscribe_url
-    from tracker.models import PortalLink
 
     link = db.session.get(PortalLink, (reminder.payload or {}).get("portal_link_id"))
     unsubscribe = unsubscribe_url(patient)
@@ -207,8 +219,6 @@ def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) ->
 
 def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
     """Tell a clinician at once that a patient reported an adverse event."""
-    from tracker.extensions import db
-    from tracker.followup.flags import describe_evidence
 
     flag = db.session.get(Flag, (reminder.payload or {}).get("flag_id"))
     context = {
@@ -225,7 +235,6 @@ def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Mes
 
 def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
     """The daily digest of new flags and of open flags nobody has taken."""
-    from tracker.services.digest import digest_flags
 
     new_flags, unattended = digest_flags(reminder)
     context = {
@@ -245,11 +254,6 @@ def public_url(path: str) -> str:
 
 def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
     """Remind a clinic admin of a report due in two days, or overdue, in the admin's language."""
-    from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label, short_date
-    from tracker.extensions import db
-    from tracker.followup.reporting import days_left
-    from tracker.models import AdverseEvent, ProvisionPlan
-    from tracker.services.adverse_events import clinic_today, event_clock
 
     payload = reminder.payload or {}
     # The clinician UI language once accounts carry one; until then the clinic's regime says.

@@ -9,6 +9,13 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from tracker.extensions import db
+from tracker.reminders.dispatch import dispatch_backlog
+from tracker.services.digest import queue_digests
+from tracker.services.operations import record_heartbeat
+from tracker.services.report_reminders import queue_report_reminders
+from tracker.services.windows import close_windows
+
 log = logging.getLogger(__name__)
 DISPATCH_SECONDS = 30
 WINDOWS_SECONDS = 300
@@ -23,7 +30,6 @@ def scheduler_name() -> str:
 
 def run_job(app: Flask, job, *args) -> None:
     """Run one job in an app context; a failure is logged and the scheduler goes on."""
-    from tracker.extensions import db
 
     with app.app_context():
         try:
@@ -36,7 +42,6 @@ def run_job(app: Flask, job, *args) -> None:
 
 
 def dispatch_job(now: datetime) -> None:
-    from tracker.reminders.dispatch import dispatch_backlog
 
     # Drain what is due, a batch at a time, so a backlog does not wait 30 s per batch.
     for result in dispatch_backlog(now, max_passes=50):
@@ -45,7 +50,6 @@ def dispatch_job(now: datetime) -> None:
 
 
 def windows_job(now: datetime) -> None:
-    from tracker.services.windows import close_windows
 
     closed = close_windows(now)
     if closed:
@@ -53,13 +57,11 @@ def windows_job(now: datetime) -> None:
 
 
 def digest_job(now: datetime) -> None:
-    from tracker.services.digest import queue_digests
 
     queue_digests(now)
 
 
 def report_reminders_job(now: datetime) -> None:
-    from tracker.services.report_reminders import queue_report_reminders
 
     queued = queue_report_reminders(now)
     if queued:
@@ -67,7 +69,6 @@ def report_reminders_job(now: datetime) -> None:
 
 
 def heartbeat_job(now: datetime, name: str) -> None:
-    from tracker.services.operations import record_heartbeat
 
     record_heartbeat(name, now)
 

@@ -8,6 +8,7 @@ from tracker.account_links import load_email_change
 from tracker.extensions import db
 from tracker.links import LinkUsed
 from tracker.models import EmailChange, Patient, Reminder
+from tracker.models.reminder import PENDING
 from tracker.services.audit import record_audit
 from tracker.services.patients import check_patient_values
 from tracker.services.reminders import reschedule_patient
@@ -122,8 +123,6 @@ def confirm_email_change(token: str, now: datetime) -> Patient:
 def next_follow_up_email(patient: Patient, now: datetime) -> Reminder | None:
     """The patient's next follow-up email still to be sent, if any."""
     from sqlalchemy import select
-
-    from tracker.models.reminder import PENDING
 
     return db.session.scalar(
         select(Reminder)

@@ -13,6 +13,7 @@ from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment
 from tracker.models.patient import SEXES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
+from tracker.services.reminders import reschedule_patient
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import Checker, Conflict
@@ -116,7 +117,6 @@ def create_patient(clinic: Clinic, actor: Actor, values: dict) -> Patient:
 
 def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
     """Change a patient's details; a new time zone reschedules pending reminders."""
-    from tracker.services.reminders import reschedule_patient
 
     cleaned = check_patient_values(
         {key: value for key, value in values.items() if key in EDITABLE_FIELDS}, patient.clinic

@@ -23,7 +23,7 @@ from tracker.followup.reporting import (
     plan_years,
 )
 from tracker.followup.schedule import local_date
-from tracker.models import AdverseEvent, CheckIn, PeriodicReport, ProvisionPlan, Treatment
+from tracker.models import AdverseEvent, CheckIn, Clinic, PeriodicReport, ProvisionPlan, Treatment
 from tracker.services.actors import Actor
 from tracker.services.adverse_events import check_day, clinic_today
 from tracker.services.audit import record_audit
@@ -83,7 +83,6 @@ def next_report(plan: ProvisionPlan, now: datetime | None = None) -> PeriodicYea
 
 
 def plan_clinic(plan: ProvisionPlan):
-    from tracker.models import Clinic
 
     return db.session.get(Clinic, plan.clinic_id)
 

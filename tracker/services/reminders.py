@@ -16,6 +16,7 @@ from tracker.followup.schedule import (
 )
 from tracker.models import Clinic, Patient, Reminder, Treatment
 from tracker.models.reminder import PLANNED_AFTER_WINDOW
+from tracker.services.audit import record_audit
 
 PENDING = tuple(sorted(PENDING_STATUSES))
 # Reminders about the patient's follow-up (not clinician messages or portal links).
@@ -150,7 +151,6 @@ def cancel_pending(
 
 def opt_out(patient: Patient, now: datetime, via: str = "unsubscribe_page") -> None:
     """Stop every email to the patient, audited, and commit (a second opt-out changes nothing)."""
-    from tracker.services.audit import record_audit
 
     if patient.opted_out_at is not None:
         return

@@ -10,7 +10,9 @@ from tracker.models import Patient, Treatment
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
+from tracker.services.flagging import booster_recorded
 from tracker.services.plans import check_treatment_plan
+from tracker.services.reminders import reschedule_treatment, schedule_treatment
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, SMALLEST_DOSE, Checker
 from tracker.timeutil import now_utc, today_in
@@ -119,8 +121,6 @@ def record_treatment(
     patient: Patient, actor: Actor, values: dict, now: datetime | None = None
 ) -> Treatment:
     """Record a treatment (or booster) and plan its follow-up in one transaction."""
-    from tracker.services.flagging import booster_recorded
-    from tracker.services.reminders import schedule_treatment
 
     cleaned = check_treatment_values(patient, values)
     treatment = Treatment(
@@ -152,7 +152,6 @@ def record_treatment(
 
 def update_treatment(treatment: Treatment, actor: Actor, values: dict) -> Treatment:
     """Change a treatment; a new date reschedules its pending reminders."""
-    from tracker.services.reminders import reschedule_treatment
 
     patient = treatment.patient
     cleaned = check_treatment_values(patient, values, editing=treatment)

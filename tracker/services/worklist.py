@@ -12,6 +12,7 @@ from tracker.followup.flags import Reading, describe_evidence, treatment_series
 from tracker.followup.schedule import local_date
 from tracker.models import CheckIn, Flag, Treatment
 from tracker.models.flag import KINDS
+from tracker.services.adverse_events import clinic_today, clocks_of_flags
 from tracker.services.scope import requested_page
 from tracker.timeutil import now_utc
 
@@ -174,7 +175,6 @@ def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> Worklist
 
 def add_clocks(rows: list[WorklistRow], now: datetime) -> None:
     """Give each adverse_event row the clock of its record (one query for the page)."""
-    from tracker.services.adverse_events import clinic_today, clocks_of_flags
 
     flags = [row.flag for row in rows if row.flag.adverse_event_id is not None]
     if not flags:
