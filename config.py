@@ -103,7 +103,6 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ("en", "ja")
 
     API_TITLE = "Follow-up tracker API"
     API_VERSION = "v1"

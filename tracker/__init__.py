@@ -7,6 +7,7 @@ from flask import Flask, g, has_request_context, request
 from flask_login import current_user
 
 from config import Config, ProductionConfig, config_for_environment
+from tracker.vocabulary import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,7 +68,7 @@ def select_locale() -> str:
         return "en"  # a command or the dispatcher: messages are rendered in force_locale
     if current_user and current_user.is_authenticated and current_user.language:
         return current_user.language
-    return request.accept_languages.best_match(["en", "ja"]) or "en"
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def register_blueprints(app: Flask) -> None:

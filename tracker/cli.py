@@ -14,6 +14,7 @@ from tracker.reminders.commands import register_reminder_commands
 from tracker.services.accounts import change_password, password_problem
 from tracker.services.api_tokens import issue_token
 from tracker.services.validation import Checker, InvalidInput, single_line_error
+from tracker.vocabulary import LANGUAGES
 
 
 def fail(message: str) -> None:
@@ -56,7 +57,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--name", default="", help="Display name (defaults to the email's local part).")
     @click.option(
         "--language",
-        type=click.Choice(["en", "ja"]),
+        type=click.Choice(LANGUAGES),
         default="en",
         show_default=True,
         help="Language of the person's pages and emails.",

@@ -3,7 +3,6 @@
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from tracker.api.answers import AnswerSchema, UTCDateTime
-from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.models.patient import SEXES
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
@@ -22,9 +21,9 @@ from tracker.services.validation import (
     multi_line_error,
     single_line_error,
 )
+from tracker.vocabulary import FLAG_KINDS, LANGUAGES, TEXT_LIMIT
 
 SCORE = validate.Range(min=0, max=10)
-TEXT_LIMIT = 4000
 
 
 def refuse_blank_or_control_characters(value: str) -> None:
@@ -142,7 +141,7 @@ class PatientCreate(StrictSchema):
         validate=validate.OneOf(IANA_ZONES, error=ZONE_MESSAGE),
         metadata={"description": "IANA time zone; defaults to the clinic's."},
     )
-    language = fields.String(load_default="en", validate=validate.OneOf(["en", "ja"]))
+    language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     frozen_doses = WholeNumber(load_default=0, validate=validate.Range(0, 100))
     # Kept for Japan's regenerative-medicine act; the service checks them.
     date_of_birth = fields.Date(load_default=None, allow_none=True)

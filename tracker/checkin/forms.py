@@ -11,8 +11,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.validators import Length, StopValidation
 
+from tracker.vocabulary import TEXT_LIMIT
+
 SCORES = [(n, str(n)) for n in range(11)]
-TEXT_LIMIT = 4000
 
 CHOOSE_SCORE = _("Please choose a number from 0 to 10.")
 MINUTES_RANGE = _("Please enter the minutes as a whole number from 0 to 1440.")

@@ -10,8 +10,7 @@ from werkzeug.exceptions import TooManyRequests
 from tracker.links import LinkError, LinkExpired, LinkUsed
 from tracker.models import Patient
 from tracker.regions import patient_locale
-
-LANGUAGES = ("en", "ja")
+from tracker.vocabulary import LANGUAGES
 
 
 def use_language(language: str | None, locale: str | None = None) -> None:

@@ -6,6 +6,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from tracker.compliance_text import CAUSALITY_LABELS, OUTCOME_LABELS, SERIOUSNESS_LABELS
+from tracker.vocabulary import TEXT_LIMIT
 
 
 def choices(labels: dict, blank=None) -> list:
@@ -13,7 +14,9 @@ def choices(labels: dict, blank=None) -> list:
 
 
 class AdverseEventForm(FlaskForm):
-    description = TextAreaField(_l("What happened"), validators=[Optional(), Length(max=4000)])
+    description = TextAreaField(
+        _l("What happened"), validators=[Optional(), Length(max=TEXT_LIMIT)]
+    )
     aware_on = DateField(_l("The clinic learned of it on"), validators=[Optional()])
     onset_on = DateField(_l("Onset"), validators=[Optional()])
 
@@ -59,7 +62,7 @@ class ReportedForm(FlaskForm):
         _l("Cell processing facility notified on"), validators=[Optional()]
     )
     committee_opinion = TextAreaField(
-        _l("The committee's opinion"), validators=[Optional(), Length(max=4000)]
+        _l("The committee's opinion"), validators=[Optional(), Length(max=TEXT_LIMIT)]
     )
 
     def values(self) -> dict:

@@ -14,6 +14,7 @@ from wtforms.validators import Length, Optional
 
 from tracker.checkin.forms import YES_OR_NO, Answered
 from tracker.clinic.forms import SCORE_CHOICES, optional_int
+from tracker.vocabulary import TEXT_LIMIT
 
 # A clinician's decisions; "checked_in" is only ever set by the system.
 RESOLUTION_CHOICES = [
@@ -35,7 +36,7 @@ class AcknowledgeForm(FlaskForm):
 
 class ResolveForm(FlaskForm):
     resolution = SelectField("Decision", choices=RESOLUTION_CHOICES)
-    note = TextAreaField("Note", validators=[Optional(), Length(max=4000)])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=TEXT_LIMIT)])
     next_url = HiddenField()
 
 
@@ -59,8 +60,8 @@ class CheckinForm(FlaskForm):
         validate_choice=False,
         validators=[Answered(ANSWER_ADVERSE_EVENT)],
     )
-    adverse_event_details = TextAreaField("What happened", validators=[Length(max=4000)])
-    notes = TextAreaField("Notes", validators=[Length(max=4000)])
+    adverse_event_details = TextAreaField("What happened", validators=[Length(max=TEXT_LIMIT)])
+    notes = TextAreaField("Notes", validators=[Length(max=TEXT_LIMIT)])
 
     def values(self) -> dict:
         return {

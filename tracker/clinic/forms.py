@@ -34,6 +34,7 @@ from tracker.services.validation import (
     multi_line_error,
     single_line_error,
 )
+from tracker.vocabulary import TEXT_LIMIT
 
 TIMEZONES = sorted(available_timezones())
 SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(11)]
@@ -120,7 +121,7 @@ class TreatmentForm(FlaskForm):
     baseline_morning_stiffness_minutes = IntegerField(
         "Minutes of morning stiffness", validators=[Optional(), NumberRange(0, 1440)]
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000), no_nul])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=TEXT_LIMIT), no_nul])
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

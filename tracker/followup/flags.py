@@ -12,11 +12,13 @@ from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from operator import attrgetter
 
-BOOSTER_WINDOW = "booster_window"
-RELAPSE = "relapse"
-NON_RESPONDER = "non_responder"
-ADVERSE_EVENT = "adverse_event"
-MISSED_MILESTONE = "missed_milestone"
+from tracker.vocabulary import (
+    ADVERSE_EVENT,
+    BOOSTER_WINDOW,
+    MISSED_MILESTONE,
+    NON_RESPONDER,
+    RELAPSE,
+)
 
 STIFFNESS_KINDS = frozenset({BOOSTER_WINDOW, RELAPSE})
 # What became of a missed milestone's email, as the outbox recorded it.

@@ -10,8 +10,6 @@ from tracker.models.patient import Patient
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
-SOURCES = ("email_link", "portal", "clinician", "api")
-
 
 class CheckIn(db.Model):
     __tablename__ = "checkin"

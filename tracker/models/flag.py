@@ -12,11 +12,6 @@ from tracker.models.types import UTCDateTime
 from tracker.models.user import User
 from tracker.timeutil import now_utc
 
-# Worklist order (docs/schedule-and-flags.md, decisions on flags).
-KINDS = ("adverse_event", "relapse", "booster_window", "non_responder", "missed_milestone")
-STATUSES = ("open", "acknowledged", "resolved")
-RESOLUTIONS = ("booster_scheduled", "booster_given", "monitor", "dismissed", "checked_in")
-
 
 class Flag(db.Model):
     __tablename__ = "flag"

@@ -10,7 +10,6 @@ from tracker.models.clinic import Clinic
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
-LANGUAGES = ("en", "ja")
 SEXES = ("female", "male", "other")
 
 

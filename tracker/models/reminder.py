@@ -10,29 +10,6 @@ from tracker.models.patient import Patient
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
-KINDS = (
-    "milestone",
-    "nudge",
-    "confirmation",
-    "portal_link",
-    "adverse_event_alert",
-    "digest",
-    "staff_invitation",
-    "password_reset",
-    "email_change",
-    "report_reminder",
-)
-STATUSES = (
-    "scheduled",
-    "sending",
-    "sent",
-    "retry",
-    "failed",
-    "completed",
-    "cancelled",
-    "skipped",
-    "missed",
-)
 PENDING = ("scheduled", "retry")
 # What became of a row that did not simply go out (or, for a milestone, was not answered),
 # recorded when it happened: the missed-milestone flag quotes it.

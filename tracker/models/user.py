@@ -14,7 +14,6 @@ from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
 ROLES = ("clinician", "admin")
-LANGUAGES = ("en", "ja")
 
 
 def new_session_token() -> str:

@@ -30,6 +30,7 @@ from tracker.services.audit import record_audit
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import Checker, InvalidInput
 from tracker.timeutil import now_utc
+from tracker.vocabulary import ADVERSE_EVENT, TEXT_LIMIT
 
 REPORT_DATE_FIELDS = (
     "reported_to_committee_on",
@@ -97,7 +98,7 @@ def record_reported_event(
     db.session.add(event)
     db.session.flush()
     for flag in opened:
-        if flag.kind == "adverse_event" and flag.checkin_id == checkin.id:
+        if flag.kind == ADVERSE_EVENT and flag.checkin_id == checkin.id:
             flag.adverse_event_id = event.id
     record_audit(
         event.clinic_id,
@@ -155,7 +156,7 @@ def check_new_event(patient: Patient, values: dict, today: date) -> dict:
     if aware_on and onset_on and onset_on > aware_on:
         check.fail("onset_on", "The event cannot begin after the clinic learned of it.")
     description = check.text(
-        "description", values.get("description"), required=True, max_length=4000
+        "description", values.get("description"), required=True, max_length=TEXT_LIMIT
     )
     treatment = patient_treatment(check, patient, values.get("treatment_id"), onset_on or aware_on)
     check.done()
@@ -253,7 +254,10 @@ def check_reports(event: AdverseEvent, values: dict, today: date) -> dict:
             check.fail(field, "Cannot be before the clinic learned of the event.")
         cleaned[field] = day
     cleaned["committee_opinion"] = check.text(
-        "committee_opinion", values.get("committee_opinion") or "", required=False, max_length=4000
+        "committee_opinion",
+        values.get("committee_opinion") or "",
+        required=False,
+        max_length=TEXT_LIMIT,
     )
     if not any(cleaned[field] for field in REPORT_DATE_FIELDS) and not cleaned["committee_opinion"]:
         check.fail("reported_to_committee_on", "Give the date of at least one report.")

@@ -19,6 +19,7 @@ from tracker.services.scope import MAX_ID
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import Checker
 from tracker.timeutil import now_utc, today_in
+from tracker.vocabulary import TEXT_LIMIT
 
 SCORE_FIELDS = ("pain", "stiffness")
 OPTIONAL_FIELDS = {"swelling": 10, "morning_stiffness_minutes": 1440}
@@ -43,13 +44,13 @@ def check_checkin_values(patient: Patient, values: dict) -> dict:
         "adverse_event_details",
         values.get("adverse_event_details") or "",
         required=False,
-        max_length=4000,
+        max_length=TEXT_LIMIT,
         multi_line=True,
     )
     if cleaned["adverse_event"] and not cleaned["adverse_event_details"]:
         check.fail("adverse_event_details", "Please describe what happened.")
     cleaned["notes"] = check.text(
-        "notes", values.get("notes") or "", required=False, max_length=4000, multi_line=True
+        "notes", values.get("notes") or "", required=False, max_length=TEXT_LIMIT, multi_line=True
     )
     check.done()
     return cleaned

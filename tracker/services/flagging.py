@@ -21,11 +21,11 @@ from tracker.followup.flags import (
     treatment_series,
 )
 from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
-from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.services import reminders
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.validation import Checker
+from tracker.vocabulary import FLAG_KINDS, TEXT_LIMIT
 
 # What a clinician may decide; "checked_in" is set only when a patient with a missed
 # milestone checks in later.
@@ -252,7 +252,7 @@ def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: date
     """Record a clinician's decision on a flag (checked_in is the system's alone)."""
     check = Checker()
     check.choice("resolution", resolution, CLINICIAN_RESOLUTIONS)
-    note = check.text("note", note or "", required=False, max_length=4000, multi_line=True)
+    note = check.text("note", note or "", required=False, max_length=TEXT_LIMIT, multi_line=True)
     check.done()
     user_id = actor.user.id if actor.user else None
     changed = decide(

@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 from tracker.database import dialect_insert
 from tracker.extensions import db
 from tracker.models import Flag, Reminder, SchedulerHeartbeat, User
-from tracker.models.flag import KINDS as FLAG_KINDS
-from tracker.models.reminder import STATUSES as REMINDER_STATUSES
 from tracker.services.audit import record_audit
 from tracker.services.validation import Conflict
+from tracker.vocabulary import FLAG_KINDS
+from tracker.vocabulary import OUTBOX_STATUSES as REMINDER_STATUSES
 
 # Rows the dispatcher should have claimed by next_attempt_at; for "sending" rows that
 # instant is the lease expiry, so a late one is a send that a crashed dispatcher left behind.

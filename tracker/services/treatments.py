@@ -16,6 +16,7 @@ from tracker.services.reminders import reschedule_treatment, schedule_treatment
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, SMALLEST_DOSE, Checker
 from tracker.timeutil import now_utc, today_in
+from tracker.vocabulary import TEXT_LIMIT
 
 FIELDS = (
     "treated_on",
@@ -55,7 +56,7 @@ def check_treatment_values(
     ):
         cleaned[field] = check.score(field, values.get(field), required=False, high=high)
     cleaned["notes"] = check.text(
-        "notes", values.get("notes") or "", required=False, max_length=4000, multi_line=True
+        "notes", values.get("notes") or "", required=False, max_length=TEXT_LIMIT, multi_line=True
     )
     cleaned["used_frozen_dose"] = bool(values.get("used_frozen_dose"))
     cleaned["booster_of_id"] = check_booster_of(

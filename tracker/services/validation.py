@@ -9,6 +9,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 
 from tracker.followup.schedule import validate_timezone
 from tracker.phones import INVALID_PHONE, InvalidPhone, normalise_phone
+from tracker.vocabulary import LANGUAGES
 
 # No record of this tracker predates regenerative treatments; older dates are typing mistakes.
 EARLIEST_DATE = date(1950, 1, 1)
@@ -160,7 +161,7 @@ class Checker:
             return None
 
     def language(self, field: str, value) -> str | None:
-        if value not in ("en", "ja"):
+        if value not in LANGUAGES:
             self.fail(field, "Must be en (English) or ja (Japanese).")
             return None
         return value

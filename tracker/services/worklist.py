@@ -11,13 +11,13 @@ from tracker.extensions import db
 from tracker.followup.flags import Reading, describe_evidence, treatment_series
 from tracker.followup.schedule import local_date
 from tracker.models import CheckIn, Flag, Treatment
-from tracker.models.flag import KINDS
 from tracker.services.adverse_events import clinic_today, clocks_of_flags
 from tracker.services.scope import requested_page
 from tracker.timeutil import now_utc
+from tracker.vocabulary import FLAG_KINDS
 
 PAGE_SIZE = 25
-KIND_ORDER = case({kind: position for position, kind in enumerate(KINDS)}, value=Flag.kind)
+KIND_ORDER = case({kind: position for position, kind in enumerate(FLAG_KINDS)}, value=Flag.kind)
 ACTIVE = ("open", "acknowledged")
 OWNER_FILTERS = ("mine", "unowned")  # anything else means anyone's
 
@@ -71,7 +71,7 @@ def worklist_page(
     user_id is the viewer, for the "mine" filter (no viewer owns nothing).
     """
     now = now or now_utc()
-    kind = args.get("kind") if args.get("kind") in KINDS else None
+    kind = args.get("kind") if args.get("kind") in FLAG_KINDS else None
     owner = args.get("owner") if args.get("owner") in OWNER_FILTERS else ""
     page_number = requested_page(args)
 
@@ -127,7 +127,7 @@ def worklist_page(
         kind=kind,
         owner=owner,
         rows=rows,
-        counts={name: counts.get(name, 0) for name in KINDS},
+        counts={name: counts.get(name, 0) for name in FLAG_KINDS},
     )
 
 
