@@ -5,9 +5,11 @@ from tracker.models.audit import AuditEvent
 from tracker.models.checkin import CheckIn
 from tracker.models.clinic import Clinic
 from tracker.models.flag import Flag
+from tracker.models.heartbeat import SchedulerHeartbeat
 from tracker.models.patient import EmailChange, Patient
 from tracker.models.plan import PeriodicReport, ProvisionPlan
-from tracker.models.reminder import PortalLink, Reminder, SchedulerHeartbeat
+from tracker.models.portal_link import PortalLink
+from tracker.models.reminder import Reminder
 from tracker.models.treatment import Treatment
 from tracker.models.user import ApiToken, PasswordReset, RecoveryCode, StaffInvitation, User
 

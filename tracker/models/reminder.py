@@ -67,25 +67,3 @@ class Reminder(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
     patient: Mapped[Patient | None] = relationship()
-
-
-class SchedulerHeartbeat(db.Model):
-    """The last sign of life of each scheduler process."""
-
-    __tablename__ = "scheduler_heartbeat"
-
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)
-    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class PortalLink(db.Model):
-    """A single-use, short-lived magic link into the patient portal."""
-
-    __tablename__ = "portal_link"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
