@@ -10,8 +10,9 @@ from sqlalchemy import func, select, update
 from tracker.account_links import load_password_reset
 from tracker.extensions import db
 from tracker.links import LinkUsed
-from tracker.models import PasswordReset, Reminder, User
+from tracker.models import PasswordReset, User
 from tracker.services.audit import record_audit
+from tracker.services.outbox import queue_email
 from tracker.services.validation import InvalidInput
 
 MIN_PASSWORD_LENGTH = 12
@@ -84,17 +85,13 @@ def request_password_reset(email: str, now: datetime) -> list[int]:
     )
     db.session.add(reset)
     db.session.flush()
-    message = Reminder(
-        clinic_id=user.clinic_id,
+    message = queue_email(
+        "password_reset",
+        user.clinic_id,
+        now,
         user_id=user.id,
-        kind="password_reset",
-        due_at=now,
-        next_attempt_at=now,
-        status="scheduled",
         payload={"password_reset_id": reset.id},
-        created_at=now,
     )
-    db.session.add(message)
     record_audit(
         user.clinic_id, "account.password_reset_requested", "user", user.id, None, "visitor"
     )

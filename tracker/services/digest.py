@@ -10,6 +10,7 @@ from tracker.extensions import db
 from tracker.followup.flags import describe_evidence
 from tracker.models import Clinic, Flag, Reminder
 from tracker.services.notifications import clinicians_of
+from tracker.services.outbox import queue_email
 from tracker.services.worklist import KIND_ORDER
 
 UNATTENDED_AFTER = timedelta(days=3)
@@ -68,18 +69,13 @@ def queue_clinic_digest(clinic: Clinic, local_day, now: datetime) -> int:
         return 0
     queued = 0
     for user in clinicians_of(clinic.id):
-        db.session.add(
-            Reminder(
-                clinic_id=clinic.id,
-                user_id=user.id,
-                kind="digest",
-                due_on=local_day,
-                due_at=now,
-                next_attempt_at=now,
-                status="scheduled",
-                payload={"new": new_ids, "unattended": unattended_ids},
-                created_at=now,
-            )
+        queue_email(
+            "digest",
+            clinic.id,
+            now,
+            user_id=user.id,
+            due_on=local_day,
+            payload={"new": new_ids, "unattended": unattended_ids},
         )
         queued += 1
     return queued

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import Flag, Patient, PortalLink, Reminder, User
 from tracker.services.audit import record_audit
+from tracker.services.outbox import queue_email
 
 
 def clinicians_of(clinic_id: int) -> list[User]:
@@ -21,19 +22,14 @@ def alert_adverse_event(flag: Flag, now: datetime) -> list[Reminder]:
     """Queue an immediate email about an adverse event to each clinician of the clinic."""
     alerts = []
     for user in clinicians_of(flag.clinic_id):
-        alert = Reminder(
-            clinic_id=flag.clinic_id,
+        alert = queue_email(
+            "adverse_event_alert",
+            flag.clinic_id,
+            now,
             patient_id=flag.patient_id,
-            treatment_id=None,
             user_id=user.id,
-            kind="adverse_event_alert",
-            due_at=now,
-            next_attempt_at=now,
-            status="scheduled",
             payload={"flag_id": flag.id},
-            created_at=now,
         )
-        db.session.add(alert)
         alerts.append(alert)
     return alerts
 
@@ -48,18 +44,9 @@ def queue_portal_link(patient_id: int, clinic_id: int, minutes: int, now: dateti
     )
     db.session.add(link)
     db.session.flush()
-    message = Reminder(
-        clinic_id=clinic_id,
-        patient_id=patient_id,
-        kind="portal_link",
-        due_at=now,
-        next_attempt_at=now,
-        status="scheduled",
-        payload={"portal_link_id": link.id},
-        created_at=now,
+    return queue_email(
+        "portal_link", clinic_id, now, patient_id=patient_id, payload={"portal_link_id": link.id}
     )
-    db.session.add(message)
-    return message
 
 
 def request_portal_links(email: str, minutes: int, now: datetime) -> list[int]:

@@ -10,6 +10,7 @@ from tracker.links import LinkUsed
 from tracker.models import EmailChange, Patient, Reminder
 from tracker.models.reminder import PENDING
 from tracker.services.audit import record_audit
+from tracker.services.outbox import queue_email
 from tracker.services.patients import check_patient_values
 from tracker.services.reminders import reschedule_patient
 
@@ -63,17 +64,13 @@ def queue_email_change(patient: Patient, new_email: str, now: datetime) -> Remin
     )
     db.session.add(change)
     db.session.flush()
-    message = Reminder(
-        clinic_id=patient.clinic_id,
+    message = queue_email(
+        "email_change",
+        patient.clinic_id,
+        now,
         patient_id=patient.id,
-        kind="email_change",
-        due_at=now,
-        next_attempt_at=now,
-        status="scheduled",
         payload={"email_change_id": change.id},
-        created_at=now,
     )
-    db.session.add(message)
     record_audit(
         patient.clinic_id,
         "patient.email_change_requested",

@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.extensions import db
 from tracker.followup.reporting import OPEN_STATUSES, reminder_due
-from tracker.models import AdverseEvent, Clinic, ProvisionPlan, Reminder, ReportNotice, User
+from tracker.models import AdverseEvent, Clinic, ProvisionPlan, ReportNotice, User
 from tracker.services.adverse_events import clinic_today, event_clock
+from tracker.services.outbox import queue_email
 from tracker.services.periodic_reports import next_report
 
 KIND = "report_reminder"
@@ -105,18 +106,13 @@ def notify(clinic: Clinic, notice: ReportNotice, payload: dict, today: date, now
             db.session.add(notice)
             db.session.flush()
             for admin in admins:
-                db.session.add(
-                    Reminder(
-                        clinic_id=clinic.id,
-                        user_id=admin.id,
-                        kind=KIND,
-                        due_on=today,
-                        due_at=now,
-                        next_attempt_at=now,
-                        status="scheduled",
-                        payload={**payload, "notice_id": notice.id},
-                        created_at=now,
-                    )
+                queue_email(
+                    KIND,
+                    clinic.id,
+                    now,
+                    user_id=admin.id,
+                    due_on=today,
+                    payload={**payload, "notice_id": notice.id},
                 )
             db.session.flush()
     except IntegrityError:

@@ -10,10 +10,11 @@ from tracker.account_links import load_invitation
 from tracker.database import is_postgresql
 from tracker.extensions import db
 from tracker.links import LinkUsed
-from tracker.models import ApiToken, Clinic, Reminder, StaffInvitation, User
+from tracker.models import ApiToken, Clinic, StaffInvitation, User
 from tracker.models.user import ROLES
 from tracker.services.accounts import check_new_password
 from tracker.services.audit import record_audit
+from tracker.services.outbox import queue_email
 from tracker.services.validation import Checker, InvalidInput
 
 INVITATION_HOURS = 72
@@ -86,16 +87,9 @@ def invite(admin: User, values: dict, now: datetime) -> list[int]:
     )
     db.session.add(invitation)
     db.session.flush()
-    message = Reminder(
-        clinic_id=admin.clinic_id,
-        kind="staff_invitation",
-        due_at=now,
-        next_attempt_at=now,
-        status="scheduled",
-        payload={"invitation_id": invitation.id},
-        created_at=now,
+    message = queue_email(
+        "staff_invitation", admin.clinic_id, now, payload={"invitation_id": invitation.id}
     )
-    db.session.add(message)
     record_audit(
         admin.clinic_id,
         "staff.invite",
