@@ -216,7 +216,13 @@ def test_get_patient_answers_with_the_treatments(api, patient):
     assert body["name"] == "Hanako Tanaka"
     assert [t["treated_on"] for t in body["treatments"]] == ["2026-06-01", "2026-11-20"]
     latest = body["treatments"][1]
-    assert latest["baseline"] == {"pain": 6, "stiffness": 7, "morning_stiffness_minutes": None}
+    assert latest["baseline"] == {
+        "pain": 6,
+        "stiffness": 7,
+        "morning_stiffness_minutes": None,
+        "function": None,
+        "global_assessment": None,
+    }
     assert latest["patient_id"] == patient.id
     assert {"id", "kind", "route", "site", "kl_grade", "booster_of"} <= set(latest)
 
@@ -254,7 +260,13 @@ def test_create_treatment_answers_201_with_four_milestone_reminders(api, patient
     assert body["kl_grade"] == 3
     assert body["cell_dose_million"] == "50.00"
     assert body["booster_of"] is None
-    assert body["baseline"] == {"pain": 6, "stiffness": 7, "morning_stiffness_minutes": 45}
+    assert body["baseline"] == {
+        "pain": 6,
+        "stiffness": 7,
+        "morning_stiffness_minutes": 45,
+        "function": None,
+        "global_assessment": None,
+    }
     reminders = body["reminders"]
     assert [r["milestone_weeks"] for r in reminders] == [2, 8, 12, 52]
     for reminder in reminders:

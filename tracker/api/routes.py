@@ -11,6 +11,8 @@ from tracker.api.schemas import (
     FlagQuery,
     FlagResolve,
     FlagsOut,
+    OutcomeEventCreate,
+    OutcomeEventOut,
     PatientCreate,
     PatientOut,
     PatientWithTreatments,
@@ -19,9 +21,10 @@ from tracker.api.schemas import (
     TreatmentWithReminders,
 )
 from tracker.extensions import db
-from tracker.models import Flag, Patient
+from tracker.models import Flag, Patient, Treatment
 from tracker.services.checkins import record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
+from tracker.services.outcome_events import record_outcome_event
 from tracker.services.patients import Actor, create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import clinic_select, get_for_clinic
@@ -145,3 +148,14 @@ def resolve(values, flag_id: int):
         return resolve_flag(flag, api_actor(), values["resolution"], values["note"], now_utc())
     except FlagClosed as error:
         abort(409, message=str(error))
+
+
+@bp.route("/treatments/<int:treatment_id>/outcome-events", methods=["POST"])
+@token_required
+@bp.arguments(OutcomeEventCreate)
+@bp.response(201, OutcomeEventOut)
+@bp.alt_response(422, description="Invalid values.")
+def create_outcome_event(values, treatment_id: int):
+    """Record a later procedure that ends the treatment's story (a knee replacement...)."""
+    treatment = get_for_clinic(Treatment, treatment_id, clinic_id())
+    return record_outcome_event(treatment, api_actor(), values)

@@ -3,12 +3,20 @@
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
 from tracker.models.flag import KINDS as FLAG_KINDS
+from tracker.models.outcome_event import KINDS as OUTCOME_EVENT_KINDS
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
 from tracker.services.flagging import CLINICIAN_RESOLUTIONS
 from tracker.timeutil import isoformat_z
 
 SCORE = validate.Range(min=0, max=10)
+FUNCTION = {
+    "description": "How much the joint limits daily activities (walking, stairs, getting up):"
+    " 0 not at all, 10 completely."
+}
+GLOBAL = {
+    "description": "Considering everything, how the joint is doing: 0 very well, 10 very poorly."
+}
 
 
 class UTCDateTime(fields.DateTime):
@@ -41,6 +49,12 @@ class BaselineIn(StrictSchema):
     stiffness = fields.Integer(strict=True, required=True, validate=SCORE)
     morning_stiffness_minutes = fields.Integer(
         strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 1440)
+    )
+    function = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=FUNCTION
+    )
+    global_assessment = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=GLOBAL
     )
 
 
@@ -76,6 +90,12 @@ class CheckInCreate(StrictSchema):
         strict=True, load_default=None, allow_none=True, validate=validate.Range(0, 1440)
     )
     swelling = fields.Integer(strict=True, load_default=None, allow_none=True, validate=SCORE)
+    function = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=FUNCTION
+    )
+    global_assessment = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=GLOBAL
+    )
     adverse_event = fields.Boolean(load_default=False)
     adverse_event_details = fields.String(load_default="", validate=validate.Length(max=4000))
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
@@ -120,6 +140,8 @@ class BaselineOut(Schema):
     morning_stiffness_minutes = fields.Integer(
         attribute="baseline_morning_stiffness_minutes", allow_none=True
     )
+    function = fields.Integer(attribute="baseline_function", allow_none=True)
+    global_assessment = fields.Integer(attribute="baseline_global_assessment", allow_none=True)
 
 
 class TreatmentOut(Schema):
@@ -188,7 +210,29 @@ class CheckInOut(Schema):
     stiffness = fields.Integer()
     morning_stiffness_minutes = fields.Integer(allow_none=True)
     swelling = fields.Integer(allow_none=True)
+    function = fields.Integer(allow_none=True)
+    global_assessment = fields.Integer(allow_none=True)
     adverse_event = fields.Boolean()
     adverse_event_details = fields.String()
     notes = fields.String()
     flags = fields.List(fields.Nested(FlagOut))
+
+
+class OutcomeEventCreate(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(OUTCOME_EVENT_KINDS)))
+    occurred_on = fields.Date(
+        required=True,
+        metadata={"description": "On or after the treatment's day, and not in the future."},
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class OutcomeEventOut(Schema):
+    id = fields.Integer()
+    treatment_id = fields.Integer()
+    patient_id = fields.Integer()
+    kind = fields.String()
+    occurred_on = fields.Date()
+    note = fields.String()
+    recorded_by = fields.Integer(attribute="recorded_by_id", allow_none=True)
+    created_at = UTCDateTime()

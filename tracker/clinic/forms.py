@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -65,6 +66,12 @@ class TreatmentForm(FlaskForm):
     )
     baseline_morning_stiffness_minutes = IntegerField(
         "Minutes of morning stiffness", validators=[Optional(), NumberRange(0, 1440)]
+    )
+    baseline_function = SelectField(
+        _l("Daily activities limited (0-10)"), choices=SCORE_CHOICES, coerce=optional_int
+    )
+    baseline_global_assessment = SelectField(
+        _l("Overall (0 very well - 10 very poorly)"), choices=SCORE_CHOICES, coerce=optional_int
     )
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=4000)])
 
