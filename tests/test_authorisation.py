@@ -67,6 +67,13 @@ API_ENDPOINTS = [
     ("GET", "/api/v1/flags", None, 200),
     ("POST", "/api/v1/flags/{flag}/acknowledge", None, 200),
     ("POST", "/api/v1/flags/{flag}/resolve", {"resolution": "monitor", "note": "Stable."}, 200),
+    (
+        "POST",
+        "/api/v1/treatments/{treatment}/outcome-events",
+        {"kind": "knee_replacement", "occurred_on": "2026-10-01"},
+        201,
+    ),
+    ("GET", "/api/v1/outcomes?group_by=kl_grade", None, 200),
 ]
 OBJECT_API_ENDPOINTS = [endpoint for endpoint in API_ENDPOINTS if "{" in endpoint[1]]
 
@@ -130,7 +137,13 @@ def test_every_api_route_is_in_the_matrix(app):
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     tested = {
-        (method, url.replace("{patient}", "<int:patient_id>").replace("{flag}", "<int:flag_id>"))
+        (
+            method,
+            url.partition("?")[0]
+            .replace("{patient}", "<int:patient_id>")
+            .replace("{flag}", "<int:flag_id>")
+            .replace("{treatment}", "<int:treatment_id>"),
+        )
         for method, url, _, _ in API_ENDPOINTS
     }
 

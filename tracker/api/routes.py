@@ -2,6 +2,7 @@
 
 from flask import g, request
 from flask_smorest import Blueprint, abort
+from marshmallow import RAISE
 
 from tracker.api.auth import token_required
 from tracker.api.schemas import (
@@ -13,6 +14,8 @@ from tracker.api.schemas import (
     FlagsOut,
     OutcomeEventCreate,
     OutcomeEventOut,
+    OutcomeQueryArgs,
+    OutcomesOut,
     PatientCreate,
     PatientOut,
     PatientWithTreatments,
@@ -25,6 +28,7 @@ from tracker.models import Flag, Patient, Treatment
 from tracker.services.checkins import record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
 from tracker.services.outcome_events import record_outcome_event
+from tracker.services.outcomes import check_outcome_query, outcome_figures
 from tracker.services.patients import Actor, create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import clinic_select, get_for_clinic
@@ -159,3 +163,14 @@ def create_outcome_event(values, treatment_id: int):
     """Record a later procedure that ends the treatment's story (a knee replacement...)."""
     treatment = get_for_clinic(Treatment, treatment_id, clinic_id())
     return record_outcome_event(treatment, api_actor(), values)
+
+
+@bp.route("/outcomes", methods=["GET"])
+@token_required
+# Query strings usually drop unknown names; here a mistyped filter must not widen the figures.
+@bp.arguments(OutcomeQueryArgs, location="query", unknown=RAISE)
+@bp.response(200, OutcomesOut)
+@bp.alt_response(422, description="An unknown filter or grouping value.")
+def outcomes(query):
+    """How the clinic's treatments turned out: responders per milestone and durability."""
+    return outcome_figures(g.api_user.clinic, check_outcome_query(query))

@@ -236,3 +236,103 @@ class OutcomeEventOut(Schema):
     note = fields.String()
     recorded_by = fields.Integer(attribute="recorded_by_id", allow_none=True)
     created_at = UTCDateTime()
+
+
+class OutcomeQueryArgs(StrictSchema):
+    group_by = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["kind", "kl_grade", "route"]),
+        metadata={
+            "description": "Figures per group as well: treatment kind, KL grade group, route."
+        },
+    )
+    kind = fields.String(load_default=None, validate=validate.OneOf(list(TREATMENT_KINDS)))
+    kl_grade = fields.Integer(
+        load_default=None,
+        validate=validate.Range(0, 4),
+        metadata={"description": "Only treatments of this KL grade (0-4)."},
+    )
+    route = fields.String(load_default=None, validate=validate.OneOf(list(ROUTES)))
+    treated_from = fields.Date(load_default=None, metadata={"description": "Inclusive."})
+    treated_to = fields.Date(load_default=None, metadata={"description": "Inclusive."})
+
+
+class RateOut(Schema):
+    value = fields.Float()
+    ci95 = fields.List(fields.Float(), metadata={"description": "95% Wilson interval [lo, hi]."})
+
+
+class PerDefinitionCounts(Schema):
+    pain_halved = fields.Integer()
+    omeract_oarsi = fields.Integer()
+
+
+class PerDefinitionRates(Schema):
+    pain_halved = fields.Nested(RateOut, allow_none=True)
+    omeract_oarsi = fields.Nested(RateOut, allow_none=True)
+
+
+class MilestoneFiguresOut(Schema):
+    weeks = fields.Integer()
+    answered = fields.Integer()
+    missed = fields.Integer()
+    pending = fields.Integer()
+    responders = fields.Nested(PerDefinitionCounts)
+    denominators = fields.Nested(PerDefinitionCounts)
+    rates = fields.Nested(
+        PerDefinitionRates, metadata={"description": "null for a denominator under 5."}
+    )
+
+
+class CurveRowOut(Schema):
+    day = fields.Integer()
+    at_risk = fields.Integer()
+    events = fields.Integer()
+    censored = fields.Integer(metadata={"description": "Competing exits included."})
+    survival = fields.Float()
+    ci95 = fields.List(fields.Float(allow_none=True))
+
+
+class ExcludedOut(Schema):
+    no_baseline = fields.Integer()
+    never_responded = fields.Integer()
+
+
+class SurvivalAtOut(Schema):
+    day_182 = fields.Float(data_key="182", attribute="182", allow_none=True)
+    day_365 = fields.Float(data_key="365", attribute="365", allow_none=True)
+    day_730 = fields.Float(data_key="730", attribute="730", allow_none=True)
+
+
+class DurabilityOut(Schema):
+    cohort = fields.Integer()
+    excluded = fields.Nested(ExcludedOut)
+    events = fields.Integer()
+    competing_events = fields.Integer()
+    censored = fields.Integer()
+    median_days = fields.Integer(allow_none=True)
+    median_ci95 = fields.List(fields.Integer(allow_none=True))
+    survival_at = fields.Nested(SurvivalAtOut)
+    curve = fields.List(fields.Nested(CurveRowOut))
+
+
+class QuartilesOut(Schema):
+    median = fields.Float(allow_none=True)
+    q1 = fields.Float(allow_none=True)
+    q3 = fields.Float(allow_none=True)
+
+
+class OutcomeFiguresOut(Schema):
+    milestones = fields.List(fields.Nested(MilestoneFiguresOut))
+    durability = fields.Nested(DurabilityOut)
+    onset_days = fields.Nested(QuartilesOut)
+    nadir_days = fields.Nested(QuartilesOut)
+
+
+class OutcomeGroupOut(OutcomeFiguresOut):
+    key = fields.String(metadata={"description": "KL groups: 0-1, 2-3, 4, unknown."})
+
+
+class OutcomesOut(OutcomeFiguresOut):
+    groups = fields.List(fields.Nested(OutcomeGroupOut))
+    logrank_p = fields.Float(allow_none=True)
