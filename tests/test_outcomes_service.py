@@ -16,7 +16,7 @@ from tracker.services.treatments import record_treatment
 from tracker.services.validation import InvalidInput
 
 
-def by_treatment(clinic, query=OutcomeQuery()):
+def by_treatment(clinic, query=None):
     return {row.outcome.treatment_id: row for row in clinic_outcomes(clinic, query)}
 
 

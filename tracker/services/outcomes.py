@@ -73,9 +73,9 @@ def check_outcome_query(values: dict) -> OutcomeQuery:
     for name, day in (("treated_from", treated_from), ("treated_to", treated_to)):
         if day is not None and not isinstance(day, date):
             check.fail(name, "Must be a date (YYYY-MM-DD).")
-    if isinstance(treated_from, date) and isinstance(treated_to, date):
-        if treated_from > treated_to:
-            check.fail("treated_to", "Must be on or after treated_from.")
+    both = isinstance(treated_from, date) and isinstance(treated_to, date)
+    if both and treated_from > treated_to:
+        check.fail("treated_to", "Must be on or after treated_from.")
     check.done()
     return OutcomeQuery(group_by, kind, kl_grade, route, treated_from, treated_to)
 
@@ -90,9 +90,10 @@ class TreatmentRow:
 
 
 def clinic_outcomes(
-    clinic: Clinic, query: OutcomeQuery = OutcomeQuery(), patient_id: int | None = None
+    clinic: Clinic, query: OutcomeQuery | None = None, patient_id: int | None = None
 ) -> list[TreatmentRow]:
     """Assess every treatment of the clinic that the query covers (five statements)."""
+    query = query or OutcomeQuery()
     treatments = db.session.execute(
         select(
             Treatment.id,
