@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from tracker.models.outcome_event import KINDS as OUTCOME_EVENT_KINDS
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.validation import Conflict, InvalidInput
 
@@ -77,6 +78,23 @@ class TreatmentForm(FlaskForm):
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class OutcomeEventForm(FlaskForm):
+    treatment_id = SelectField(_l("Treatment"), coerce=optional_int, validate_choice=False)
+    kind = SelectField(
+        _l("What happened"),
+        choices=[(code, _l(label)) for code, label in OUTCOME_EVENT_KINDS.items()],
+    )
+    occurred_on = DateField(_l("On"), validators=[InputRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=4000)])
+
+    def values(self) -> dict:
+        return {
+            "kind": self.kind.data,
+            "occurred_on": self.occurred_on.data,
+            "note": self.note.data or "",
+        }
 
 
 def copy_errors(form: FlaskForm, errors: dict[str, str]) -> None:

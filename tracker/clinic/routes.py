@@ -86,12 +86,10 @@ def new_patient():
 
 @bp.route("/patients/<int:patient_id>")
 def patient(patient_id: int):
+    from tracker.clinic.outcome_routes import render_patient_page
+
     patient = view_patient(patient_id, current_user.clinic_id, acting_user())
-    record = patient_record(patient)
-    chart = charts.record_chart(
-        patient, record.treatments, record.checkins, record.flags, today_in(patient.timezone)
-    )
-    return render_template("clinic/patient.html", patient=patient, record=record, chart=chart)
+    return render_patient_page(patient)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
