@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.clinic import bp, charts
+from tracker.clinic import bp
 from tracker.clinic.forms import (
     TIMEZONES,
     PatientForm,
@@ -17,7 +17,6 @@ from tracker.services.patients import (
     Actor,
     check_patient_values,
     create_patient,
-    patient_record,
     search_patients,
     update_patient,
     view_patient,
@@ -29,7 +28,6 @@ from tracker.services.treatments import (
     update_treatment,
 )
 from tracker.services.validation import Conflict, InvalidInput
-from tracker.timeutil import today_in
 
 PAGE_SIZE = 50
 
