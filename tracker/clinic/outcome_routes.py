@@ -1,23 +1,37 @@
-"""Outcomes in the clinician UI: outcome events and outcome rows on the patient page."""
+"""Outcomes in the clinician UI: the Outcomes page, outcome events, rows on the patient page."""
 
-from flask import flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.clinic import bp, charts
+from tracker.clinic import bp, charts, outcome_charts
 from tracker.clinic.forms import OutcomeEventForm, copy_errors, validate_with_rules
+from tracker.clinic.outcome_words import published_expectations, summary_sentences
 from tracker.extensions import db
+from tracker.followup.outcome_summary import GROUP_BY, summarise
 from tracker.models import Patient
+from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.outcome_events import (
     check_outcome_event_values,
     outcome_events_of,
     record_outcome_event,
 )
-from tracker.services.outcomes import clinic_outcomes
+from tracker.services.outcome_export import outcome_csv
+from tracker.services.outcomes import (
+    assess,
+    check_outcome_query,
+    clinic_histories,
+    clinic_outcomes,
+    trajectory_of,
+)
 from tracker.services.patients import Actor, patient_record
 from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import today_in
+
+CHOICES = {"kinds": KINDS, "routes": ROUTES, "group_by_choices": GROUP_BY}
 
 
 def outcome_event_form(patient: Patient) -> OutcomeEventForm:
@@ -99,3 +113,87 @@ def milestone_status(status: str) -> str:
 
 
 bp.add_app_template_global(today_in, "today_in")
+
+
+def query_values(args) -> dict:
+    """Turn the page's query string into the values check_outcome_query validates."""
+    values: dict = {name: args.get(name) or None for name in ("group_by", "kind", "route")}
+    grade = (args.get("kl_grade") or "").strip()
+    values["kl_grade"] = int(grade) if grade.isdigit() else (grade or None)
+    for name in ("treated_from", "treated_to"):
+        text = (args.get(name) or "").strip()
+        try:
+            values[name] = date.fromisoformat(text) if text else None
+        except ValueError:
+            values[name] = text
+    return values
+
+
+@bp.route("/outcomes")
+def outcomes():
+    values = query_values(request.args)
+    try:
+        query = check_outcome_query(values)
+    except InvalidInput as error:
+        return render_template(
+            "clinic/outcomes.html", errors=error.errors, args=request.args, page=None, **CHOICES
+        )
+    clinic = current_user.clinic
+    histories = clinic_histories(clinic, query)
+    rows = assess(clinic, histories)
+    treatment_outcomes = [row.outcome for row in rows]
+    figures = summarise(treatment_outcomes, query.group_by)
+    by_grade = (
+        figures if query.group_by == "kl_grade" else summarise(treatment_outcomes, "kl_grade")
+    )
+    by_route = figures if query.group_by == "route" else summarise(treatment_outcomes, "route")
+    last_day = max((row["day"] for row in figures["durability"]["curve"]), default=0)
+    groups = [(None, figures)] if not query.group_by else [(g["key"], g) for g in figures["groups"]]
+    page = {
+        "figures": figures,
+        "summary": summary_sentences(figures),
+        "treatments": len(rows),
+        "survival_charts": [
+            (key, group, outcome_charts.survival_chart(group["durability"], last_day))
+            for key, group in groups
+        ],
+        "responders": outcome_charts.responder_chart(figures["milestones"]),
+        "trajectory": outcome_charts.trajectory_chart(trajectory_of(histories)),
+        "expectations": published_expectations(figures, by_grade, by_route),
+    }
+    return render_template(
+        "clinic/outcomes.html", errors={}, args=request.args, page=page, query=query, **CHOICES
+    )
+
+
+@bp.route("/outcomes.csv")
+def outcomes_csv():
+    query = check_outcome_query(query_values(request.args))
+    clinic = current_user.clinic
+    rows = clinic_outcomes(clinic, query)
+    lines = outcome_csv(clinic, rows, query, Actor(current_user, "user"))
+    return Response(
+        lines,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="outcomes.csv"'},
+    )
+
+
+GROUP_BY_LABELS = {"kind": "Treatment kind", "kl_grade": "KL grade", "route": "Route"}
+
+
+@bp.app_template_global()
+def group_by_label(code: str) -> str:
+    return _(GROUP_BY_LABELS.get(code, code))
+
+
+@bp.app_template_global()
+def group_label(key: str) -> str:
+    """Name a group of the Outcomes page: a kind, a route, or a KL grade group."""
+    if key in KINDS:
+        return _(KINDS[key])
+    if key in ROUTES:
+        return _(ROUTES[key])
+    if key == "unknown":
+        return _("KL grade not recorded")
+    return _("KL grade %(grades)s", grades=key)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.followup.flags import STIFFNESS_KINDS
+from tracker.followup.flags import STIFFNESS_KINDS, treatment_series
 from tracker.followup.outcome_summary import GROUP_BY, summarise
 from tracker.followup.outcomes import (
     OutcomeEvent as OutcomeEventFact,
@@ -26,6 +26,7 @@ from tracker.followup.outcomes import (
     TreatmentOutcome,
     assess_treatment,
 )
+from tracker.followup.trajectory import Trajectory, median_trajectory
 from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.flagging import thresholds_for
@@ -89,10 +90,10 @@ class TreatmentRow:
     loss_on: date | None  # first stiffness run on or after the first improvement
 
 
-def clinic_outcomes(
+def clinic_histories(
     clinic: Clinic, query: OutcomeQuery | None = None, patient_id: int | None = None
-) -> list[TreatmentRow]:
-    """Assess every treatment of the clinic that the query covers (five statements)."""
+) -> list[tuple[int, TreatmentHistory]]:
+    """Load (patient id, history) of every treatment the query covers (four statements)."""
     query = query or OutcomeQuery()
     treatments = db.session.execute(
         select(
@@ -127,40 +128,64 @@ def clinic_outcomes(
     )
     runs = _stiffness_runs(clinic.id, patient_id)
     events = _outcome_events(clinic.id, patient_id)
-    thresholds = thresholds_for(clinic)
     schedule = schedule_settings(clinic)
     todays: dict[str, date] = {}
-    rows = []
+    histories = []
     for row in covered:
         today = todays.get(row.timezone) or todays.setdefault(row.timezone, today_in(row.timezone))
         later = [day for day in treated_days[row.patient_id] if day > row.treated_on]
+        facts = TreatmentFacts(
+            treatment_id=row.id,
+            treated_on=row.treated_on,
+            kind=row.kind,
+            route=row.route,
+            kl_grade=row.kl_grade,
+            today=max(today, row.treated_on),
+            baseline_pain=row.baseline_pain,
+            baseline_stiffness=row.baseline_stiffness,
+            baseline_function=row.baseline_function,
+            baseline_global_assessment=row.baseline_global_assessment,
+            schedule=schedule,
+        )
         history = TreatmentHistory(
-            facts=TreatmentFacts(
-                treatment_id=row.id,
-                treated_on=row.treated_on,
-                kind=row.kind,
-                route=row.route,
-                kl_grade=row.kl_grade,
-                today=max(today, row.treated_on),
-                baseline_pain=row.baseline_pain,
-                baseline_stiffness=row.baseline_stiffness,
-                baseline_function=row.baseline_function,
-                baseline_global_assessment=row.baseline_global_assessment,
-                schedule=schedule,
-            ),
+            facts=facts,
             checkins=checkins.get(row.patient_id, ()),
             stiffness_runs_started_on=tuple(runs.get(row.id, ())),
             outcome_events=tuple(events.get(row.id, ())),
             series_closed_on=min(later, default=None),
         )
+        histories.append((row.patient_id, history))
+    return histories
+
+
+def assess(clinic: Clinic, histories: list[tuple[int, TreatmentHistory]]) -> list[TreatmentRow]:
+    """Assess each loaded treatment; note the day its effect began to fade, if it did."""
+    thresholds = thresholds_for(clinic)
+    rows = []
+    for patient_id, history in histories:
         outcome = assess_treatment(history, thresholds)
         loss_on = None
         if outcome.durability.exit == "event":
-            loss_on = row.treated_on.fromordinal(
-                row.treated_on.toordinal() + outcome.durability.day
-            )
-        rows.append(TreatmentRow(row.patient_id, outcome, loss_on))
+            loss_on = history.facts.treated_on + timedelta(days=outcome.durability.day)
+        rows.append(TreatmentRow(patient_id, outcome, loss_on))
     return rows
+
+
+def clinic_outcomes(
+    clinic: Clinic, query: OutcomeQuery | None = None, patient_id: int | None = None
+) -> list[TreatmentRow]:
+    """Assess every treatment of the clinic that the query covers (five statements)."""
+    return assess(clinic, clinic_histories(clinic, query, patient_id))
+
+
+def trajectory_of(histories: list[tuple[int, TreatmentHistory]]) -> Trajectory:
+    """Return the weekly median stiffness and pain over the treatments' series."""
+    points = []
+    for _, history in histories:
+        treated_on = history.facts.treated_on
+        series = treatment_series(treated_on, history.series_closed_on, history.checkins)
+        points.extend(((r.recorded_on - treated_on).days, r.stiffness, r.pain) for r in series)
+    return median_trajectory(points)
 
 
 def outcome_figures(clinic: Clinic, query: OutcomeQuery) -> dict:
