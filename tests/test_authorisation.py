@@ -21,10 +21,13 @@ PAGES = [
     ("GET", "/patients/{patient}/edit"),
     ("GET", "/patients/{patient}/treatments/new"),
     ("GET", "/treatments/{treatment}/edit"),
+    ("GET", "/outcomes"),
+    ("GET", "/outcomes.csv"),
 ]
 OBJECT_PAGES = [(method, url) for method, url in PAGES if "{" in url]
 FORM_POSTS = [
     ("POST", "/patients/new"),
+    ("POST", "/patients/{patient}/outcome-events"),
     ("POST", "/patients/{patient}/edit"),
     ("POST", "/patients/{patient}/treatments/new"),
     ("POST", "/treatments/{treatment}/edit"),
@@ -47,6 +50,12 @@ TREATMENT_FORM = {
 }
 FORM_DATA = {
     "/patients/new": PATIENT_FORM,
+    # The form names the patient's only treatment in the records fixture (id 1).
+    "/patients/{patient}/outcome-events": {
+        "treatment_id": "1",
+        "kind": "knee_replacement",
+        "occurred_on": "2026-10-01",
+    },
     "/patients/{patient}/edit": PATIENT_FORM,
     "/patients/{patient}/treatments/new": TREATMENT_FORM,
     "/treatments/{treatment}/edit": TREATMENT_FORM,
