@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.demo_cohort import seed_outcome_cohort
 from tracker.extensions import db
 from tracker.models import Clinic, Reminder, User
 from tracker.services.checkins import record_checkin
@@ -187,6 +188,7 @@ def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
     clinician = Actor(users[1], "user")
     for story in STORIES:
         tell(story, clinic, clinician, now)
+    seed_outcome_cohort(clinic, clinician, now)
     mark_past_reminders_sent(now)
     close_windows(now)
     return [(email, DEMO_PASSWORD, role) for email, _, role in LOGINS]
