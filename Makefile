@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/worklist.py
+	$(BIN)/python bench/outcomes.py
 	$(BIN)/python bench/http.py
 
 clean:

@@ -67,7 +67,7 @@ def survival_chart(
     if not durability["cohort"] or not curve:
         return None
     last = max(last_day or 0, curve[-1]["day"], 30)
-    plot = Plot(left=44, top=16, right=width - 14, bottom=height - 70)
+    plot = Plot(left=64, top=16, right=width - 14, bottom=height - 70)
     x = Scale(0, last, plot.left, plot.right)
     y = Scale(0, 1, plot.bottom, plot.top)
     points, upper, lower = [(x(0), y(1))], [(x(0), y(1))], [(x(0), y(1))]
@@ -141,12 +141,12 @@ class ResponderChart:
     milestones: list[MilestoneBars]
 
 
-def responder_chart(milestones: Sequence[dict], width: int = 720) -> ResponderChart | None:
+def responder_chart(milestones: Sequence[dict], width: int = 860) -> ResponderChart | None:
     """Lay out two bars per milestone (pain halved, OMERACT-OARSI), none under 5 answered."""
     if not milestones:
         return None
     row_height, bar_height = 64, 20
-    plot = Plot(left=170, top=20, right=width - 110, bottom=20 + row_height * len(milestones))
+    plot = Plot(left=270, top=20, right=width - 120, bottom=20 + row_height * len(milestones))
     x = Scale(0, 1, plot.left, plot.right)
     laid_out = []
     for index, row in enumerate(milestones):

@@ -31,7 +31,7 @@ def summary_sentences(figures: dict) -> list[str]:
                 cohort=cohort,
                 months=months(durability["median_days"]),
                 low=months(low),
-                high=months(high),
+                high=_("not reached") if high is None else months(high),
             )
         )
     elif durability["survival_at"]["365"] is not None:
