@@ -147,3 +147,62 @@ def test_unknown_query_values_are_refused_per_field(values, field):
     with pytest.raises(InvalidInput) as refused:
         check_outcome_query(values)
     assert set(refused.value.errors) == {field}
+
+
+def test_figures_follow_a_new_checkin_at_once(clinic, clinician):
+    treatment = treat(clinic, clinician, 200, checkins=LASTING)
+    first = outcome_figures(clinic, OutcomeQuery())
+    assert first["durability"]["curve"][-1]["day"] == 180
+
+    from tracker.services.checkins import record_checkin
+
+    record_checkin(
+        treatment.patient,
+        Actor(None, "patient"),
+        {"recorded_on": treatment.treated_on + timedelta(days=190), "stiffness": 2, "pain": 1},
+        source="portal",
+    )
+
+    again = outcome_figures(clinic, OutcomeQuery())
+    assert again["durability"]["curve"][-1]["day"] == 190
+
+
+def test_figures_follow_an_outcome_event_and_a_setting(clinic, clinician):
+    from tracker.extensions import db
+    from tracker.services.outcome_events import record_outcome_event
+
+    treatment = treat(clinic, clinician, 200, checkins=LASTING)
+    assert outcome_figures(clinic, OutcomeQuery())["durability"]["competing_events"] == 0
+
+    record_outcome_event(
+        treatment,
+        Actor(clinician, "user"),
+        {"kind": "osteotomy", "occurred_on": treatment.treated_on + timedelta(days=100)},
+    )
+    assert outcome_figures(clinic, OutcomeQuery())["durability"]["competing_events"] == 1
+
+    clinic.min_improvement = 6  # no knee improves by six points: none responds
+    db.session.commit()
+    assert outcome_figures(clinic, OutcomeQuery())["durability"]["cohort"] == 0
+
+
+def test_records_fingerprint_is_stable_until_a_record_changes(clinic, clinician):
+    from tracker.services.remembered import records_fingerprint
+
+    treatment = treat(clinic, clinician, 200, checkins=LASTING)
+    before = records_fingerprint(clinic)
+    assert records_fingerprint(clinic) == before
+
+    from tracker.services.treatments import update_treatment
+
+    update_treatment(
+        treatment,
+        Actor(clinician, "user"),
+        {
+            "treated_on": treatment.treated_on,
+            "kind": "prp",
+            "route": treatment.route,
+            "site": treatment.site,
+        },
+    )
+    assert records_fingerprint(clinic) != before

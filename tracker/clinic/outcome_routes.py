@@ -10,7 +10,7 @@ from tracker.clinic import bp, charts, outcome_charts
 from tracker.clinic.forms import OutcomeEventForm, copy_errors, validate_with_rules
 from tracker.clinic.outcome_words import published_expectations, summary_sentences
 from tracker.extensions import db
-from tracker.followup.outcome_summary import GROUP_BY, summarise
+from tracker.followup.outcome_summary import GROUP_BY
 from tracker.models import Patient
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.outcome_events import (
@@ -19,13 +19,7 @@ from tracker.services.outcome_events import (
     record_outcome_event,
 )
 from tracker.services.outcome_export import outcome_csv
-from tracker.services.outcomes import (
-    assess,
-    check_outcome_query,
-    clinic_histories,
-    clinic_outcomes,
-    trajectory_of,
-)
+from tracker.services.outcomes import check_outcome_query, clinic_outcomes, outcome_overview
 from tracker.services.patients import Actor, patient_record
 from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
@@ -138,28 +132,21 @@ def outcomes():
         return render_template(
             "clinic/outcomes.html", errors=error.errors, args=request.args, page=None, **CHOICES
         )
-    clinic = current_user.clinic
-    histories = clinic_histories(clinic, query)
-    rows = assess(clinic, histories)
-    treatment_outcomes = [row.outcome for row in rows]
-    figures = summarise(treatment_outcomes, query.group_by)
-    by_grade = (
-        figures if query.group_by == "kl_grade" else summarise(treatment_outcomes, "kl_grade")
-    )
-    by_route = figures if query.group_by == "route" else summarise(treatment_outcomes, "route")
+    overview = outcome_overview(current_user.clinic, query)
+    figures = overview.figures
     last_day = max((row["day"] for row in figures["durability"]["curve"]), default=0)
     groups = [(None, figures)] if not query.group_by else [(g["key"], g) for g in figures["groups"]]
     page = {
         "figures": figures,
         "summary": summary_sentences(figures),
-        "treatments": len(rows),
+        "treatments": overview.treatments,
         "survival_charts": [
             (key, group, outcome_charts.survival_chart(group["durability"], last_day))
             for key, group in groups
         ],
         "responders": outcome_charts.responder_chart(figures["milestones"]),
-        "trajectory": outcome_charts.trajectory_chart(trajectory_of(histories)),
-        "expectations": published_expectations(figures, by_grade, by_route),
+        "trajectory": outcome_charts.trajectory_chart(overview.trajectory),
+        "expectations": published_expectations(figures, overview.by_kl_grade, overview.by_route),
     }
     return render_template(
         "clinic/outcomes.html", errors={}, args=request.args, page=page, query=query, **CHOICES

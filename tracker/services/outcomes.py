@@ -7,11 +7,12 @@ ORM objects): a clinic of 20,000 patients has 400,000 check-ins.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from tracker.extensions import db
 from tracker.followup.flags import STIFFNESS_KINDS, treatment_series
@@ -30,6 +31,7 @@ from tracker.followup.trajectory import Trajectory, median_trajectory
 from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.flagging import thresholds_for
+from tracker.services.remembered import remembered
 from tracker.services.reminders import schedule_settings
 from tracker.services.validation import Checker
 from tracker.timeutil import today_in
@@ -122,9 +124,9 @@ def clinic_histories(
     ]
     if not covered:
         return []
-    patient_ids = {row.patient_id for row in covered}
+    narrowed = len(covered) < len(treatments)
     checkins = _checkins_by_patient(
-        clinic.id, patient_id, len(patient_ids) < len(treated_days), patient_ids
+        clinic.id, patient_id, _covered_patients(clinic.id, query) if narrowed else None
     )
     runs = _stiffness_runs(clinic.id, patient_id)
     events = _outcome_events(clinic.id, patient_id)
@@ -156,6 +158,23 @@ def clinic_histories(
         )
         histories.append((row.patient_id, history))
     return histories
+
+
+def _covered_patients(clinic_id: int, query: OutcomeQuery) -> Select:
+    """Select the patients with a treatment the query covers (to load only their check-ins)."""
+    conditions = [Treatment.clinic_id == clinic_id]
+    for column, value in (
+        (Treatment.kind, query.kind),
+        (Treatment.route, query.route),
+        (Treatment.kl_grade, query.kl_grade),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if query.treated_from is not None:
+        conditions.append(Treatment.treated_on >= query.treated_from)
+    if query.treated_to is not None:
+        conditions.append(Treatment.treated_on <= query.treated_to)
+    return select(Treatment.patient_id).where(*conditions)
 
 
 def assess(clinic: Clinic, histories: list[tuple[int, TreatmentHistory]]) -> list[TreatmentRow]:
@@ -190,11 +209,46 @@ def trajectory_of(histories: list[tuple[int, TreatmentHistory]]) -> Trajectory:
 
 def outcome_figures(clinic: Clinic, query: OutcomeQuery) -> dict:
     """Return the section 9 figures of the clinic's treatments that the query covers."""
-    return summarise([row.outcome for row in clinic_outcomes(clinic, query)], query.group_by)
+
+    def compute() -> dict:
+        return summarise([row.outcome for row in clinic_outcomes(clinic, query)], query.group_by)
+
+    return copy.deepcopy(remembered(clinic, ("figures", query), compute))
+
+
+@dataclass(frozen=True)
+class OutcomeOverview:
+    """Everything the Outcomes page shows, computed together from one load."""
+
+    treatments: int
+    figures: dict
+    by_kl_grade: dict
+    by_route: dict
+    trajectory: Trajectory
+
+
+def outcome_overview(clinic: Clinic, query: OutcomeQuery) -> OutcomeOverview:
+    """Return the page's figures: as grouped, by KL grade and route, and the median course."""
+
+    def compute() -> OutcomeOverview:
+        histories = clinic_histories(clinic, query)
+        outcomes = [row.outcome for row in assess(clinic, histories)]
+        figures = summarise(outcomes, query.group_by)
+        return OutcomeOverview(
+            treatments=len(outcomes),
+            figures=figures,
+            by_kl_grade=figures
+            if query.group_by == "kl_grade"
+            else summarise(outcomes, "kl_grade"),
+            by_route=figures if query.group_by == "route" else summarise(outcomes, "route"),
+            trajectory=trajectory_of(histories),
+        )
+
+    return copy.deepcopy(remembered(clinic, ("overview", query), compute))
 
 
 def _checkins_by_patient(
-    clinic_id: int, patient_id: int | None, narrowed: bool, patient_ids: set[int]
+    clinic_id: int, patient_id: int | None, narrowed_to: Select | None
 ) -> dict[int, tuple[OutcomeReading, ...]]:
     statement = select(
         CheckIn.patient_id,
@@ -207,29 +261,34 @@ def _checkins_by_patient(
     ).where(CheckIn.clinic_id == clinic_id)
     if patient_id is not None:
         statement = statement.where(CheckIn.patient_id == patient_id)
-    elif narrowed:
-        statement = statement.where(CheckIn.patient_id.in_(sorted(patient_ids)))
+    elif narrowed_to is not None:
+        statement = statement.where(CheckIn.patient_id.in_(narrowed_to))
     readings: dict[int, list[OutcomeReading]] = defaultdict(list)
-    for (
-        owner,
-        checkin_id,
-        recorded_on,
-        pain,
-        stiffness,
-        function,
-        global_assessment,
-    ) in db.session.execute(statement).tuples():
+    days: dict = {}
+    for owner, checkin_id, recorded_on, pain, stiffness, function, overall in _driver_rows(
+        statement
+    ):
+        # SQLite hands back dates as text; a clinic's check-ins share a few hundred days.
+        day = days.get(recorded_on) or days.setdefault(recorded_on, _as_date(recorded_on))
         readings[owner].append(
-            OutcomeReading(
-                checkin_id,
-                recorded_on,
-                pain,
-                stiffness,
-                function=function,
-                global_assessment=global_assessment,
-            )
+            OutcomeReading(checkin_id, day, pain, stiffness, False, None, function, overall)
         )
     return {owner: tuple(series) for owner, series in readings.items()}
+
+
+def _driver_rows(statement: Select) -> list[tuple]:
+    """Run a statement and return the driver's own tuples, without SQLAlchemy's Row objects."""
+    # 400,000 check-ins are too many to wrap one by one: the plain tuples are several times
+    # faster, and the columns read here (integers and one date) need no conversion but that.
+    result = db.session.connection().execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _stiffness_runs(clinic_id: int, patient_id: int | None) -> dict[int, list[date]]:
