@@ -510,6 +510,8 @@ TABLE = {
     "/api/v1/flags": {"get"},
     "/api/v1/flags/{flag_id}/acknowledge": {"post"},
     "/api/v1/flags/{flag_id}/resolve": {"post"},
+    "/api/v1/treatments/{treatment_id}/outcome-events": {"post"},
+    "/api/v1/outcomes": {"get"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
