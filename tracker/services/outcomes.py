@@ -1,8 +1,9 @@
 """Load a clinic's outcome facts in a few statements and summarise them (DESIGN section 9).
 
 Everything is computed on read from treatments, check-ins, stiffness flags and outcome
-events, so no stored figure can drift from the records. Rows are read as plain tuples (no
-ORM objects): a clinic of 20,000 patients has 400,000 check-ins.
+events, so no stored figure can drift from the records; figures are only reused while those
+records are unchanged (services/remembered.py). Rows are read as plain tuples (no ORM
+objects): a clinic of 20,000 patients has 400,000 check-ins.
 """
 
 from __future__ import annotations
