@@ -42,6 +42,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/dispatch.py
 	$(BIN)/python bench/worklist.py
 	$(BIN)/python bench/exports.py
+	$(BIN)/python bench/outcomes.py
 	$(BIN)/python bench/http.py
 
 clean:

@@ -127,6 +127,7 @@ def patient_rows(start: int, stop: int, clinic_id: int, owners: list[int]) -> di
             {"id": number, **mine, **TREATMENT, "treated_on": treated_on}
             | {"site": "left knee" if number % 2 else "right knee", "used_frozen_dose": False}
             | {"baseline_pain": 7, "baseline_stiffness": 8}
+            | {"baseline_function": 6, "baseline_global_assessment": 7}
         )
         for weeks in (2, 8, 12, 52):
             due_on = treated_on + timedelta(weeks=weeks)
@@ -148,6 +149,7 @@ def patient_rows(start: int, stop: int, clinic_id: int, owners: list[int]) -> di
                 {**mine, **CHECKIN, "treatment_id": number, "adverse_event": False}
                 | {"recorded_on": treated_on + timedelta(days=day)}
                 | {"pain": 3 + index % 3, "stiffness": 5 if rising else 2 + index % 2}
+                | {"function": 2 + index % 4, "global_assessment": 3 + index % 3}
             )
         flag = flag_row(number, clinic_id, treated_on, owners)
         if flag is not None:

@@ -223,7 +223,13 @@ def test_get_patient_answers_with_the_treatments(api, patient):
     assert body["name"] == "Hanako Tanaka"
     assert [t["treated_on"] for t in body["treatments"]] == ["2026-06-01", "2026-11-20"]
     latest = body["treatments"][1]
-    assert latest["baseline"] == {"pain": 6, "stiffness": 7, "morning_stiffness_minutes": None}
+    assert latest["baseline"] == {
+        "pain": 6,
+        "stiffness": 7,
+        "morning_stiffness_minutes": None,
+        "function": None,
+        "global_assessment": None,
+    }
     assert latest["patient_id"] == patient.id
     assert {"id", "kind", "route", "site", "kl_grade", "booster_of"} <= set(latest)
 
@@ -261,7 +267,13 @@ def test_create_treatment_answers_201_with_four_milestone_reminders(api, patient
     assert body["kl_grade"] == 3
     assert body["cell_dose_million"] == 50
     assert body["booster_of"] is None
-    assert body["baseline"] == {"pain": 6, "stiffness": 7, "morning_stiffness_minutes": 45}
+    assert body["baseline"] == {
+        "pain": 6,
+        "stiffness": 7,
+        "morning_stiffness_minutes": 45,
+        "function": None,
+        "global_assessment": None,
+    }
     reminders = body["reminders"]
     assert [r["milestone_weeks"] for r in reminders] == [2, 8, 12, 52]
     for reminder in reminders:
@@ -517,6 +529,8 @@ TABLE = {
     "/api/v1/adverse-events": {"get", "post"},
     "/api/v1/adverse-events/{event_id}/assessment": {"post"},
     "/api/v1/adverse-events/{event_id}/reported": {"post"},
+    "/api/v1/treatments/{treatment_id}/outcome-events": {"post"},
+    "/api/v1/outcomes": {"get"},
 }
 FILE_AND_FHIR_TYPES = {"text/csv", "application/fhir+json", "application/fhir+ndjson"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -27,10 +27,13 @@ PAGES = [
     ("GET", "/adverse-events/{event}"),
     ("GET", "/adverse-events/{event}/draft"),
     ("GET", "/plans/{plan}/periodic-reports/0"),
+    ("GET", "/outcomes"),
+    ("GET", "/outcomes.csv"),
 ]
 OBJECT_PAGES = [(method, url) for method, url in PAGES if "{" in url]
 FORM_POSTS = [
     ("POST", "/patients/new"),
+    ("POST", "/patients/{patient}/outcome-events"),
     ("POST", "/patients/{patient}/edit"),
     ("POST", "/patients/{patient}/treatments/new"),
     ("POST", "/treatments/{treatment}/edit"),
@@ -53,6 +56,12 @@ TREATMENT_FORM = {
 }
 FORM_DATA = {
     "/patients/new": PATIENT_FORM,
+    # The form names the patient's only treatment in the records fixture (id 1).
+    "/patients/{patient}/outcome-events": {
+        "treatment_id": "1",
+        "kind": "knee_replacement",
+        "occurred_on": "2026-10-01",
+    },
     "/patients/{patient}/edit": PATIENT_FORM,
     "/patients/{patient}/treatments/new": TREATMENT_FORM,
     "/treatments/{treatment}/edit": TREATMENT_FORM,
@@ -108,6 +117,13 @@ API_ENDPOINTS = [
     ),
     ("DELETE", "/api/v1/patients/{patient}", None, 409),
     ("POST", "/api/v1/patients/{patient}/archive", None, 200),
+    (
+        "POST",
+        "/api/v1/treatments/{treatment}/outcome-events",
+        {"kind": "knee_replacement", "occurred_on": "2026-10-01"},
+        201,
+    ),
+    ("GET", "/api/v1/outcomes?group_by=kl_grade", None, 200),
 ]
 # Exports answer in their own formats; every other endpoint answers JSON.
 EXPORT_MIMETYPES = {
@@ -233,8 +249,10 @@ def test_every_api_route_is_in_the_matrix(app):
     tested = {
         (
             method,
-            url.replace("{patient}", "<int:patient_id>")
+            url.partition("?")[0]
+            .replace("{patient}", "<int:patient_id>")
             .replace("{flag}", "<int:flag_id>")
+            .replace("{treatment}", "<int:treatment_id>")
             .replace("/checkins.csv", "/<name>.csv")
             .replace("{plan}", "<int:plan_id>")
             .replace("{event}", "<int:event_id>"),

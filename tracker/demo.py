@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.demo_cohort import seed_outcome_cohort
 from tracker.demo_compliance import seed_plan, seed_reports
 from tracker.extensions import db
 from tracker.models import Clinic, Reminder, User
@@ -190,6 +191,7 @@ def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
     plan = seed_plan(clinic, now)
     for story in STORIES:
         tell(story, clinic, clinician, now, plan.id)
+    seed_outcome_cohort(clinic, clinician, now, plan.id)
     mark_past_reminders_sent(now)
     close_windows(now)
     seed_reports(clinic, clinician, now)

@@ -2,6 +2,7 @@
 
 from flask import g, jsonify, request
 from flask_smorest import Blueprint, abort
+from marshmallow import RAISE
 
 from tracker.api.auth import token_required
 from tracker.api.body import check_json_body
@@ -12,6 +13,10 @@ from tracker.api.schemas import (
     FlagQuery,
     FlagResolve,
     FlagsOut,
+    OutcomeEventCreate,
+    OutcomeEventOut,
+    OutcomeQueryArgs,
+    OutcomesOut,
     PatientCreate,
     PatientOut,
     PatientWithTreatments,
@@ -20,10 +25,12 @@ from tracker.api.schemas import (
     TreatmentWithReminders,
 )
 from tracker.extensions import db
-from tracker.models import Flag, Patient
+from tracker.models import Flag, Patient, Treatment
 from tracker.services.actors import Actor
 from tracker.services.checkins import lock_patient, record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
+from tracker.services.outcome_events import record_outcome_event
+from tracker.services.outcomes import check_outcome_query, outcome_figures
 from tracker.services.patients import create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import clinic_select, get_for_clinic
@@ -160,3 +167,25 @@ def resolve(values, flag_id: int):
         return resolve_flag(flag, api_actor(), values["resolution"], values["note"], now_utc())
     except FlagClosed as error:
         abort(409, message=str(error))
+
+
+@bp.route("/treatments/<int:treatment_id>/outcome-events", methods=["POST"])
+@token_required
+@bp.arguments(OutcomeEventCreate)
+@bp.response(201, OutcomeEventOut)
+@bp.alt_response(422, description="Invalid values.")
+def create_outcome_event(values, treatment_id: int):
+    """Record a later procedure that ends the treatment's story (a knee replacement...)."""
+    treatment = get_for_clinic(Treatment, treatment_id, clinic_id())
+    return record_outcome_event(treatment, api_actor(), values)
+
+
+@bp.route("/outcomes", methods=["GET"])
+@token_required
+# Query strings usually drop unknown names; here a mistyped filter must not widen the figures.
+@bp.arguments(OutcomeQueryArgs, location="query", unknown=RAISE)
+@bp.response(200, OutcomesOut)
+@bp.alt_response(422, description="An unknown filter or grouping value.")
+def outcomes(query):
+    """How the clinic's treatments turned out: responders per milestone and durability."""
+    return outcome_figures(g.api_user.clinic, check_outcome_query(query))

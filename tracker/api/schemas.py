@@ -3,6 +3,7 @@
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 from tracker.api.answers import AnswerSchema, UTCDateTime
+from tracker.models.outcome_event import KINDS as OUTCOME_EVENT_KINDS
 from tracker.models.patient import SEXES
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
@@ -24,6 +25,13 @@ from tracker.services.validation import (
 from tracker.vocabulary import FLAG_KINDS, LANGUAGES, TEXT_LIMIT
 
 SCORE = validate.Range(min=0, max=10)
+FUNCTION = {
+    "description": "How much the joint limits daily activities (walking, stairs, getting up):"
+    " 0 not at all, 10 completely."
+}
+GLOBAL = {
+    "description": "Considering everything, how the joint is doing: 0 very well, 10 very poorly."
+}
 
 
 def refuse_blank_or_control_characters(value: str) -> None:
@@ -156,6 +164,12 @@ class BaselineIn(StrictSchema):
     morning_stiffness_minutes = WholeNumber(
         load_default=None, allow_none=True, validate=validate.Range(0, 1440)
     )
+    function = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=FUNCTION
+    )
+    global_assessment = fields.Integer(
+        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=GLOBAL
+    )
 
 
 class TreatmentCreate(StrictSchema):
@@ -196,6 +210,10 @@ class CheckInCreate(StrictSchema):
         load_default=None, allow_none=True, validate=validate.Range(0, 1440)
     )
     swelling = WholeNumber(load_default=None, allow_none=True, validate=SCORE)
+    function = WholeNumber(load_default=None, allow_none=True, validate=SCORE, metadata=FUNCTION)
+    global_assessment = WholeNumber(
+        load_default=None, allow_none=True, validate=SCORE, metadata=GLOBAL
+    )
     adverse_event = fields.Boolean(load_default=False)
     adverse_event_details = multi_line("Required when adverse_event is true.")
     notes = multi_line()
@@ -240,6 +258,8 @@ class BaselineOut(AnswerSchema):
     morning_stiffness_minutes = fields.Integer(
         attribute="baseline_morning_stiffness_minutes", allow_none=True
     )
+    function = fields.Integer(attribute="baseline_function", allow_none=True)
+    global_assessment = fields.Integer(attribute="baseline_global_assessment", allow_none=True)
 
 
 class TreatmentOut(AnswerSchema):
@@ -331,7 +351,129 @@ class CheckInOut(AnswerSchema):
     stiffness = fields.Integer()
     morning_stiffness_minutes = fields.Integer(allow_none=True)
     swelling = fields.Integer(allow_none=True)
+    function = fields.Integer(allow_none=True)
+    global_assessment = fields.Integer(allow_none=True)
     adverse_event = fields.Boolean()
     adverse_event_details = fields.String()
     notes = fields.String()
     flags = fields.List(fields.Nested(FlagOut), attribute="active_flags")
+
+
+class OutcomeEventCreate(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(OUTCOME_EVENT_KINDS)))
+    occurred_on = fields.Date(
+        required=True,
+        metadata={"description": "On or after the treatment's day, and not in the future."},
+    )
+    note = multi_line()
+
+
+class OutcomeEventOut(Schema):
+    id = fields.Integer()
+    treatment_id = fields.Integer()
+    patient_id = fields.Integer()
+    kind = fields.String()
+    occurred_on = fields.Date()
+    note = fields.String()
+    recorded_by = fields.Integer(attribute="recorded_by_id", allow_none=True)
+    created_at = UTCDateTime()
+
+
+class OutcomeQueryArgs(StrictSchema):
+    group_by = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["kind", "kl_grade", "route"]),
+        metadata={
+            "description": "Figures per group as well: treatment kind, KL grade group, route."
+        },
+    )
+    kind = fields.String(load_default=None, validate=validate.OneOf(list(TREATMENT_KINDS)))
+    kl_grade = fields.Integer(
+        load_default=None,
+        validate=validate.Range(0, 4),
+        metadata={"description": "Only treatments of this KL grade (0-4)."},
+    )
+    route = fields.String(load_default=None, validate=validate.OneOf(list(ROUTES)))
+    treated_from = fields.Date(load_default=None, metadata={"description": "Inclusive."})
+    treated_to = fields.Date(load_default=None, metadata={"description": "Inclusive."})
+
+
+class RateOut(Schema):
+    value = fields.Float()
+    ci95 = fields.List(fields.Float(), metadata={"description": "95% Wilson interval [lo, hi]."})
+
+
+class PerDefinitionCounts(Schema):
+    pain_halved = fields.Integer()
+    omeract_oarsi = fields.Integer()
+
+
+class PerDefinitionRates(Schema):
+    pain_halved = fields.Nested(RateOut, allow_none=True)
+    omeract_oarsi = fields.Nested(RateOut, allow_none=True)
+
+
+class MilestoneFiguresOut(Schema):
+    weeks = fields.Integer()
+    answered = fields.Integer()
+    missed = fields.Integer()
+    pending = fields.Integer()
+    responders = fields.Nested(PerDefinitionCounts)
+    denominators = fields.Nested(PerDefinitionCounts)
+    rates = fields.Nested(
+        PerDefinitionRates, metadata={"description": "null for a denominator under 5."}
+    )
+
+
+class CurveRowOut(Schema):
+    day = fields.Integer()
+    at_risk = fields.Integer()
+    events = fields.Integer()
+    censored = fields.Integer(metadata={"description": "Competing exits included."})
+    survival = fields.Float()
+    ci95 = fields.List(fields.Float(allow_none=True))
+
+
+class ExcludedOut(Schema):
+    no_baseline = fields.Integer()
+    never_responded = fields.Integer()
+
+
+class SurvivalAtOut(Schema):
+    day_182 = fields.Float(data_key="182", attribute="182", allow_none=True)
+    day_365 = fields.Float(data_key="365", attribute="365", allow_none=True)
+    day_730 = fields.Float(data_key="730", attribute="730", allow_none=True)
+
+
+class DurabilityOut(Schema):
+    cohort = fields.Integer()
+    excluded = fields.Nested(ExcludedOut)
+    events = fields.Integer()
+    competing_events = fields.Integer()
+    censored = fields.Integer()
+    median_days = fields.Integer(allow_none=True)
+    median_ci95 = fields.List(fields.Integer(allow_none=True))
+    survival_at = fields.Nested(SurvivalAtOut)
+    curve = fields.List(fields.Nested(CurveRowOut))
+
+
+class QuartilesOut(Schema):
+    median = fields.Float(allow_none=True)
+    q1 = fields.Float(allow_none=True)
+    q3 = fields.Float(allow_none=True)
+
+
+class OutcomeFiguresOut(Schema):
+    milestones = fields.List(fields.Nested(MilestoneFiguresOut))
+    durability = fields.Nested(DurabilityOut)
+    onset_days = fields.Nested(QuartilesOut)
+    nadir_days = fields.Nested(QuartilesOut)
+
+
+class OutcomeGroupOut(OutcomeFiguresOut):
+    key = fields.String(metadata={"description": "KL groups: 0-1, 2-3, 4, unknown."})
+
+
+class OutcomesOut(OutcomeFiguresOut):
+    groups = fields.List(fields.Nested(OutcomeGroupOut))
+    logrank_p = fields.Float(allow_none=True)

@@ -30,6 +30,8 @@ SERVICE_MESSAGES = {
     "pain": CHOOSE_SCORE,
     "stiffness": CHOOSE_SCORE,
     "swelling": CHOOSE_SCORE,
+    "function": CHOOSE_SCORE,
+    "global_assessment": CHOOSE_SCORE,
     "morning_stiffness_minutes": MINUTES_RANGE,
     "adverse_event_details": DESCRIBE_EVENT,
     "notes": CHECK_ANSWER,
@@ -103,6 +105,8 @@ class CheckinForm(FlaskForm):
         validators=[WholeNumber(1440, MINUTES_RANGE)],
     )
     swelling = score_field(_("Swelling"), required=False)
+    function = score_field(_("Daily activities"), required=False)
+    global_assessment = score_field(_("Overall"), required=False)
     # No default: a patient skimming past the question must not report "no" by omission.
     adverse_event = RadioField(
         _("Side effects or new symptoms"),
@@ -131,6 +135,8 @@ class CheckinForm(FlaskForm):
             "stiffness": self.stiffness.data,
             "morning_stiffness_minutes": self.morning_stiffness_minutes.data,
             "swelling": self.swelling.data,
+            "function": self.function.data,
+            "global_assessment": self.global_assessment.data,
             "adverse_event": reported,
             # Details typed before switching back to "no" are not a report.
             "adverse_event_details": (self.adverse_event_details.data or "") if reported else "",

@@ -7,7 +7,7 @@ person typed ever passes through Python-built markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -166,6 +166,15 @@ class ChartTreatment:
 
 
 @dataclass(frozen=True)
+class ChartEvent:
+    """An outcome event (a knee replacement, another injection) on the chart."""
+
+    on: date
+    kind: str
+    label: str
+
+
+@dataclass(frozen=True)
 class Chart:
     width: int
     height: int
@@ -182,6 +191,7 @@ class Chart:
     nadir: Line | None
     threshold: Line | None
     zero: date
+    outcome_events: list[Marker] = field(default_factory=list)
 
     def flag_points(self, marker: Marker) -> str:
         """Return the points of the downward triangle marking a flag."""
@@ -210,6 +220,7 @@ def patient_chart(
     nadir: Scored | None,
     rise_points: int,
     flags: Sequence[ChartFlag] = (),
+    outcome_events: Sequence[ChartEvent] = (),
     width: int = 720,
     height: int = 300,
 ) -> Chart:
@@ -220,7 +231,11 @@ def patient_chart(
         return (on - zero).days
 
     milestone_days = sorted(7 * weeks for weeks in milestone_weeks)
-    known_days = [day(r.recorded_on) for r in ordered] + [day(t.treated_on) for t in treatments]
+    known_days = (
+        [day(r.recorded_on) for r in ordered]
+        + [day(t.treated_on) for t in treatments]
+        + [day(e.on) for e in outcome_events]
+    )
     first = min([0, *known_days])
     last = max([day(today), 14, *known_days, *milestone_days[:1]])
     plot = Plot(left=36, top=28, right=width - 14, bottom=height - 52)
@@ -277,6 +292,10 @@ def patient_chart(
         nadir=nadir_line,
         threshold=threshold_line,
         zero=zero,
+        outcome_events=[
+            Marker(x(day(e.on)), day(e.on), e.on, "outcome_event", e.label)
+            for e in sorted(outcome_events, key=lambda e: e.on)
+        ],
     )
 
 
@@ -293,7 +312,9 @@ def flag_marked_on(flag, timezone: str) -> date:
         return local_date(flag.opened_at, timezone)
 
 
-def record_chart(patient, treatments, checkins, flags, today: date) -> Chart | None:
+def record_chart(
+    patient, treatments, checkins, flags, today: date, outcome_events=()
+) -> Chart | None:
     """Lay out a patient's stiffness and pain around the latest treatment, from loaded rows."""
     if not treatments:
         return None
@@ -321,5 +342,8 @@ def record_chart(patient, treatments, checkins, flags, today: date) -> Chart | N
             ChartFlag(flag_marked_on(flag, patient.timezone), flag.kind, flag.status)
             for flag in flags
             if flag.status in ACTIVE_STATUSES
+        ],
+        outcome_events=[
+            ChartEvent(event.occurred_on, event.kind, event.kind_label) for event in outcome_events
         ],
     )

@@ -53,6 +53,18 @@ class CheckinForm(FlaskForm):
     swelling = SelectField(
         "Swelling (0-10)", choices=SCORE_CHOICES, coerce=optional_int, validate_choice=False
     )
+    function = RadioField(
+        _("Daily activities limited (0 not at all - 10 cannot do them)"),
+        choices=SCALE,
+        coerce=optional_int,
+        validate_choice=False,
+    )
+    global_assessment = RadioField(
+        _("Overall (0 very well - 10 very poorly)"),
+        choices=SCALE,
+        coerce=optional_int,
+        validate_choice=False,
+    )
     # No default, as on the patient's own form: "no adverse event" is said, never assumed.
     adverse_event = RadioField(
         _("Adverse event since the treatment or the last check-in"),
@@ -70,6 +82,8 @@ class CheckinForm(FlaskForm):
             "stiffness": self.stiffness.data,
             "morning_stiffness_minutes": self.morning_stiffness_minutes.data,
             "swelling": self.swelling.data,
+            "function": self.function.data,
+            "global_assessment": self.global_assessment.data,
             "adverse_event": self.adverse_event.data == "yes",
             "adverse_event_details": self.adverse_event_details.data or "",
             "notes": self.notes.data or "",

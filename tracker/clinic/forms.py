@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from tracker.compliance_text import SEX_LABELS
+from tracker.models.outcome_event import KINDS as OUTCOME_EVENT_KINDS
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.validation import (
     SMALLEST_DOSE,
@@ -121,10 +122,33 @@ class TreatmentForm(FlaskForm):
     baseline_morning_stiffness_minutes = IntegerField(
         "Minutes of morning stiffness", validators=[Optional(), NumberRange(0, 1440)]
     )
+    baseline_function = SelectField(
+        _("Daily activities limited (0-10)"), choices=SCORE_CHOICES, coerce=optional_int
+    )
+    baseline_global_assessment = SelectField(
+        _("Overall (0 very well - 10 very poorly)"), choices=SCORE_CHOICES, coerce=optional_int
+    )
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=TEXT_LIMIT), no_nul])
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+
+
+class OutcomeEventForm(FlaskForm):
+    treatment_id = SelectField(_("Treatment"), coerce=optional_int, validate_choice=False)
+    kind = SelectField(
+        _("What happened"),
+        choices=[(code, _(label)) for code, label in OUTCOME_EVENT_KINDS.items()],
+    )
+    occurred_on = DateField(_("On"), validators=[InputRequired()])
+    note = StringField(_("Note"), validators=[Optional(), Length(max=4000)])
+
+    def values(self) -> dict:
+        return {
+            "kind": self.kind.data,
+            "occurred_on": self.occurred_on.data,
+            "note": self.note.data or "",
+        }
 
 
 def copy_errors(form: FlaskForm, errors: dict[str, str]) -> None:

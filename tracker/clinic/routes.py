@@ -3,7 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.clinic import bp, charts
+from tracker.clinic import bp
 from tracker.clinic.forms import (
     TIMEZONES,
     PatientForm,
@@ -18,7 +18,6 @@ from tracker.services.actors import Actor
 from tracker.services.patients import (
     check_patient_values,
     create_patient,
-    patient_record,
     search_patients,
     update_patient,
     view_patient,
@@ -32,7 +31,6 @@ from tracker.services.treatments import (
 )
 from tracker.services.validation import Conflict, InvalidInput
 from tracker.services.worklist import worklist_page
-from tracker.timeutil import today_in
 
 PAGE_SIZE = 50
 
@@ -88,12 +86,10 @@ def new_patient():
 
 @bp.route("/patients/<int:patient_id>")
 def patient(patient_id: int):
+    from tracker.clinic.outcome_routes import render_patient_page
+
     patient = view_patient(patient_id, current_user.clinic_id, acting_user())
-    record = patient_record(patient)
-    chart = charts.record_chart(
-        patient, record.treatments, record.checkins, record.flags, today_in(patient.timezone)
-    )
-    return render_template("clinic/patient.html", patient=patient, record=record, chart=chart)
+    return render_patient_page(patient)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])

@@ -67,7 +67,7 @@ class OutcomeBaseline(Baseline):
 
 @dataclass(frozen=True)
 class OutcomeEvent:
-    kind: str  # knee_replacement | osteotomy | another_injection | other_surgery
+    kind: str  # knee_replacement | osteotomy | other_injection | other_surgery
     occurred_on: date
 
 

@@ -6,6 +6,7 @@ from tracker.models.checkin import CheckIn
 from tracker.models.clinic import Clinic
 from tracker.models.flag import Flag
 from tracker.models.heartbeat import SchedulerHeartbeat
+from tracker.models.outcome_event import OutcomeEvent
 from tracker.models.patient import EmailChange, Patient
 from tracker.models.plan import PeriodicReport, ProvisionPlan
 from tracker.models.portal_link import PortalLink
@@ -21,6 +22,7 @@ __all__ = [
     "Clinic",
     "EmailChange",
     "Flag",
+    "OutcomeEvent",
     "PasswordReset",
     "Patient",
     "PeriodicReport",

@@ -20,6 +20,8 @@ class CheckIn(db.Model):
         CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
         CheckConstraint("stiffness BETWEEN 0 AND 10", name="stiffness_range"),
         CheckConstraint("swelling BETWEEN 0 AND 10", name="swelling_range"),
+        CheckConstraint("function BETWEEN 0 AND 10", name="function_range"),
+        CheckConstraint("global_assessment BETWEEN 0 AND 10", name="global_assessment_range"),
         CheckConstraint(
             "morning_stiffness_minutes BETWEEN 0 AND 1440", name="morning_minutes_range"
         ),
@@ -36,6 +38,9 @@ class CheckIn(db.Model):
     stiffness: Mapped[int]
     morning_stiffness_minutes: Mapped[int | None]
     swelling: Mapped[int | None]
+    # How much the joint limits daily activities, and how it is doing overall (0 very well).
+    function: Mapped[int | None]
+    global_assessment: Mapped[int | None]
     adverse_event: Mapped[bool] = mapped_column(default=False)
     adverse_event_details: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")

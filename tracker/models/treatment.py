@@ -37,6 +37,10 @@ class Treatment(db.Model):
             "baseline_morning_stiffness_minutes BETWEEN 0 AND 1440",
             name="baseline_minutes_range",
         ),
+        CheckConstraint("baseline_function BETWEEN 0 AND 10", name="baseline_function_range"),
+        CheckConstraint(
+            "baseline_global_assessment BETWEEN 0 AND 10", name="baseline_global_assessment_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +57,8 @@ class Treatment(db.Model):
     baseline_pain: Mapped[int | None]
     baseline_stiffness: Mapped[int | None]
     baseline_morning_stiffness_minutes: Mapped[int | None]
+    baseline_function: Mapped[int | None]
+    baseline_global_assessment: Mapped[int | None]
     notes: Mapped[str] = mapped_column(Text, default="")
     # The provision plan it was given under (required by the clinic's jp_asrm regime).
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("provision_plan.id"), index=True)

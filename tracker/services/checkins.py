@@ -22,7 +22,12 @@ from tracker.timeutil import now_utc, today_in
 from tracker.vocabulary import TEXT_LIMIT
 
 SCORE_FIELDS = ("pain", "stiffness")
-OPTIONAL_FIELDS = {"swelling": 10, "morning_stiffness_minutes": 1440}
+OPTIONAL_FIELDS = {
+    "swelling": 10,
+    "morning_stiffness_minutes": 1440,
+    "function": 10,
+    "global_assessment": 10,
+}
 
 
 def check_checkin_values(patient: Patient, values: dict) -> dict:

@@ -30,6 +30,8 @@ FIELDS = (
     "baseline_pain",
     "baseline_stiffness",
     "baseline_morning_stiffness_minutes",
+    "baseline_function",
+    "baseline_global_assessment",
     "notes",
     "plan_id",
 )
@@ -53,6 +55,8 @@ def check_treatment_values(
         ("baseline_pain", 10),
         ("baseline_stiffness", 10),
         ("baseline_morning_stiffness_minutes", 1440),
+        ("baseline_function", 10),
+        ("baseline_global_assessment", 10),
     ):
         cleaned[field] = check.score(field, values.get(field), required=False, high=high)
     cleaned["notes"] = check.text(
