@@ -5,7 +5,6 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tracker.account.forms import EnrolForm
 from tracker.account_links import load_invitation, load_password_reset
 from tracker.auth import bp
 from tracker.auth.forms import (
@@ -90,6 +89,9 @@ def enrol():
     if user is None or user.has_two_factor or not user.clinic.require_two_factor:
         return no_pending_sign_in()
     use_language(user.language)
+
+    # Here, not at the top: tracker.account's routes import this module.
+    from tracker.account.forms import EnrolForm
 
     form = EnrolForm()
     two_factor.start_enrolment(user)
