@@ -38,7 +38,7 @@ def fhir_answer(resource) -> Response:
     TEXT,
     content_type="text/csv",
     description="UTF-8 with a byte-order mark, a header row, one record a row; streamed. "
-    "Names: patients, treatments, checkins, flags.",
+    "Names: patients, treatments, checkins, flags, adverse_events.",
 )
 @bp.alt_response(404, description="No export of this name.")
 def export_csv(name: str):

@@ -27,6 +27,30 @@ FLAG_NAMES = {
     "missed_milestone": "Missed follow-up check-in",
 }
 MILESTONE_CHECKIN = "milestone_checkin"
+# The act's seriousness words (DESIGN section 10), finer than HL7's serious / non-serious.
+SERIOUSNESS_NAMES = {
+    "death": "Death",
+    "life_threatening": "Life-threatening",
+    "hospitalisation": "Hospitalisation or a longer stay for treatment",
+    "disability": "Disability",
+    "possible_disability": "Possible disability",
+    "serious_other": "Other serious event",
+    "congenital_anomaly": "Congenital anomaly in a later generation",
+    "non_serious": "Not serious",
+}
+CAUSALITY_NAMES = {
+    "related": "Related to the treatment",
+    "possibly_related": "Possibly related to the treatment",
+    "unlikely": "Unlikely to be related to the treatment",
+    "unrelated": "Not related to the treatment",
+}
+# Later procedures that end a treatment's story (DESIGN section 9), the outcome-event kinds.
+OUTCOME_EVENT_NAMES = {
+    "knee_replacement": "Knee replacement",
+    "osteotomy": "Osteotomy",
+    "other_injection": "Another injection elsewhere",
+    "other_surgery": "Other surgery",
+}
 
 
 @dataclass(frozen=True)
@@ -113,6 +137,9 @@ def follow_up_code_system(links: FhirLinks) -> CodeSystem:
             group("flags", "Worklist flags", FLAG_NAMES),
             group("treatments", "Treatment kinds", TREATMENT_KINDS),
             group("activities", "Follow-up activities", {MILESTONE_CHECKIN: "Milestone check-in"}),
+            group("seriousness", "Adverse event seriousness", SERIOUSNESS_NAMES),
+            group("causality", "Adverse event causality", CAUSALITY_NAMES),
+            group("outcome_events", "Later procedures (outcome events)", OUTCOME_EVENT_NAMES),
         ],
     )
 

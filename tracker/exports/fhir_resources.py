@@ -19,13 +19,23 @@ from tracker.exports.fhir_definitions import (
     PAIN_LOINC,
     concept_code,
 )
-from tracker.exports.fhir_links import LANGUAGE, OBSERVATION_CATEGORY, UCUM, FhirLinks, reference
+from tracker.exports.fhir_links import (
+    FLAG_DETAIL,
+    LANGUAGE,
+    OBSERVATION_CATEGORY,
+    UCUM,
+    FhirLinks,
+    reference,
+)
 from tracker.exports.fhir_links import resource_id as rid
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
 from tracker.timeutil import isoformat_z
 
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
+# The patient form's sex (models.patient.SEXES) read as FHIR administrative gender; a sex not
+# recorded leaves gender out rather than claiming "unknown" was asked.
+GENDERS = {"female": "female", "male": "male", "other": "other"}
 SURVEY = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}]}]
 # A milestone reminder's status in the outbox, read as a CarePlan activity status.
 ACTIVITY_STATUS = {
@@ -55,13 +65,18 @@ def organization(clinic, links: FhirLinks) -> Organization:
 
 
 def patient(row, links: FhirLinks) -> Patient:
-    """Build a Patient: the clinic's number, name, email and language."""
+    """Build a Patient: the clinic's number, name, contacts, birth date, gender and language."""
     language = row.language
+    telecom = [{"system": "phone", "value": row.phone}] if row.phone else []  # E.164
+    telecom += [{"system": "email", "value": row.email}] if row.email else []
     return Patient(
         id=rid("Patient", row.id),
         identifier=[{"use": "usual", "system": links.patient_ids, "value": row.external_id}],
         name=[{"text": row.name}],
-        telecom=[{"system": "email", "value": row.email}] if row.email else None,
+        telecom=telecom or None,
+        gender=GENDERS.get(row.sex),
+        birthDate=row.date_of_birth.isoformat() if row.date_of_birth else None,
+        address=[{"text": row.address}] if row.address else None,
         communication=[
             {
                 "language": {
@@ -217,9 +232,15 @@ def observations(row, links: FhirLinks) -> list[Observation]:
 
 
 def flag(row, links: FhirLinks) -> Flag:
-    """Build a worklist flag: active until it is resolved."""
+    """Build a worklist flag: active until it is resolved; a side effect's names its record."""
+    detail = (
+        [{"url": FLAG_DETAIL, "valueReference": reference("AdverseEvent", row.adverse_event_id)}]
+        if row.adverse_event_id is not None
+        else None
+    )
     return Flag(
         id=rid("Flag", row.id),
+        extension=detail,
         status="inactive" if row.status == "resolved" else "active",
         code={
             "coding": [concept_code(links, row.kind, FLAG_NAMES.get(row.kind, row.kind))],
