@@ -53,8 +53,9 @@ class FhirLinks:
             "display": name,
         }
 
-    def full_url(self, resource) -> str:
-        return f"{self.fhir_base}/{resource.get_resource_type()}/{resource.id}"
+    def full_url(self, content: dict) -> str:
+        """The address of a resource, given its JSON."""
+        return f"{self.fhir_base}/{content['resourceType']}/{content['id']}"
 
 
 def resource_id(resource_type: str, row_id: int, suffix: str = "") -> str:

@@ -92,8 +92,7 @@ def checkins(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
     )
     for batch in rows_of(session, scope, CheckIn, names, batch_size):
         for row in batch:
-            yield build.questionnaire_response(row, links)
-            yield from build.observations(row, links)
+            yield from build.checkin_resources(row, links)
 
 
 def flags(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
