@@ -2,17 +2,21 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
+
 from tests import factories
 from tests.helpers import make_flag
 from tracker.extensions import db
-from tracker.models import CheckIn
+from tracker.models import AdverseEvent, CheckIn
 from tracker.services.actors import Actor
+from tracker.services.adverse_events import assess_adverse_event
 from tracker.services.checkins import record_checkin
 from tracker.services.treatments import record_treatment
 
 
 def follow_up_records(clinic, clinician) -> dict:
-    """A patient with a treatment, its booster, three check-ins and a flag; return them."""
+    """A patient with a treatment, its booster, three check-ins (the last reporting a side
+    effect, assessed), a resolved flag and the side effect's flag; return them."""
     actor = Actor(clinician, "user")
     patient = factories.PatientFactory(
         clinic=clinic,
@@ -20,6 +24,10 @@ def follow_up_records(clinic, clinician) -> dict:
         name="山田 花子",
         email="hanako@example.jp",
         language="ja",
+        date_of_birth=date(1958, 4, 3),
+        sex="female",
+        phone="+819012345678",
+        address="東京都新宿区西新宿2-8-1",
     )
     treatment = record_treatment(
         patient,
@@ -65,17 +73,28 @@ def follow_up_records(clinic, clinician) -> dict:
         record_checkin(
             patient,
             actor,
-            {"recorded_on": date(2025, 9, 20), "pain": 3, "stiffness": 2, "swelling": 0},
+            {"recorded_on": date(2025, 9, 20), "pain": 3, "stiffness": 2, "swelling": 0}
+            | {"adverse_event": True, "adverse_event_details": "膝が熱を持って腫れています"},
             source="clinician",
         )[0]
     )
     flag = make_flag(patient, treatment, kind="booster_window", status="resolved")
+    adverse_event = db.session.scalars(
+        select(AdverseEvent).where(AdverseEvent.checkin_id == checkins[-1].id)
+    ).one()
+    assess_adverse_event(
+        adverse_event,
+        actor,
+        {"seriousness": "hospitalisation", "causality": "possibly_related"}
+        | {"outcome": "recovering", "onset_on": date(2025, 9, 19)},
+    )
     return {
         "patient": patient,
         "treatment": treatment,
         "booster": booster,
         "checkins": checkins,
         "flag": flag,
+        "adverse_event": adverse_event,
     }
 
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, select
@@ -14,7 +15,7 @@ from tracker.exports.csv import BOM
 from tracker.extensions import db
 from tracker.models import AuditEvent
 
-NAMES = ["patients", "treatments", "checkins", "flags"]
+NAMES = ["patients", "treatments", "checkins", "flags", "adverse_events"]
 
 
 @pytest.fixture
@@ -66,10 +67,14 @@ def test_patients_export_keeps_japanese_names_and_ids_to_join(api, records):
             "external_id": "MRN-0042",
             "name": "山田 花子",
             "email": "hanako@example.jp",
+            "phone": "'+819012345678",
+            "date_of_birth": "1958-04-03",
+            "sex": "female",
             "timezone": "Asia/Tokyo",
             "language": "ja",
             "frozen_doses": "0",
             "opted_out_at": "",
+            "archived_at": "",
             "created_at": patients[0]["created_at"],
             "updated_at": patients[0]["updated_at"],
         }
@@ -100,6 +105,37 @@ def test_treatments_export_links_the_booster_to_the_treatment_it_boosts(api, rec
     assert rows[str(records["treatment"].id)]["cell_dose_million"] == "50.00"
 
 
+def test_adverse_events_export_has_the_assessment_and_ids_to_join(api, records, clinician):
+    [row] = table(api.get("/api/v1/exports/adverse_events.csv"))
+    event = records["adverse_event"]
+
+    assert row["id"] == str(event.id)
+    assert row["patient_id"] == str(records["patient"].id)
+    assert row["treatment_id"] == str(records["booster"].id)
+    assert row["checkin_id"] == str(records["checkins"][-1].id)
+    assert (row["source"], row["status"]) == ("checkin", "to_report")
+    assert row["aware_on"] == event.aware_on.isoformat()
+    assert row["onset_on"] == "2025-09-19"
+    assert row["description"] == "膝が熱を持って腫れています"
+    assert (row["seriousness"], row["causality"], row["outcome"]) == (
+        "hospitalisation",
+        "possibly_related",
+        "recovering",
+    )
+    assert row["assessed_by_id"] == str(clinician.id)
+    assert row["assessed_at"].endswith("Z")
+    assert row["reported_to_committee_on"] == ""
+
+
+def test_an_archived_patient_is_exported_with_the_time_of_archiving(api, records):
+    records["patient"].archived_at = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
+    db.session.commit()
+
+    [row] = table(api.get("/api/v1/exports/patients.csv"))
+
+    assert row["archived_at"] == "2026-03-01T02:30:00Z"
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_another_clinics_rows_never_appear(api, records, name):
     body = api.get(f"/api/v1/exports/{name}.csv").get_data(as_text=True)
@@ -112,12 +148,13 @@ def test_another_clinics_rows_never_appear(api, records, name):
             "patients": 1,
             "treatments": 2,
             "checkins": 3,
-            "flags": 1,
+            "flags": 2,
+            "adverse_events": 1,
         }[name]
     )
 
 
-@pytest.mark.parametrize("name", ["adverse_events", "users", "nothing", "checkins.csv"])
+@pytest.mark.parametrize("name", ["adverse-events", "users", "nothing", "checkins.csv"])
 def test_an_unknown_export_answers_404_and_audits_nothing(api, records, name):
     response = api.get(f"/api/v1/exports/{name}.csv")
 

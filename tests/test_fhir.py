@@ -1,6 +1,7 @@
 """FHIR R4 exports: every resource parses back through the R4B models; references resolve."""
 
 import json
+from datetime import date
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -11,6 +12,8 @@ from tests import factories
 from tests.export_records import add_checkins, follow_up_records, other_clinic_records
 from tracker.extensions import db
 from tracker.models import AuditEvent
+from tracker.services.adverse_events import create_adverse_event
+from tracker.services.patients import Actor
 
 LOINC = "http://loinc.org"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
@@ -84,7 +87,8 @@ def test_everything_is_a_collection_bundle_whose_resources_all_validate(api, rec
         "QuestionnaireResponse": 3,
         # pain + stiffness each; swelling twice; minutes once
         "Observation": 3 * 2 + 2 + 1,
-        "Flag": 1,
+        "Flag": 2,
+        "AdverseEvent": 1,
     }
 
 
@@ -100,7 +104,9 @@ def test_every_reference_in_the_bundle_resolves_inside_it(api, records):
     assert set(found) <= present, set(found) - present
 
 
-def test_the_patient_carries_the_clinics_number_name_email_and_language(api, records, clinic):
+def test_the_patient_carries_the_clinics_number_name_contacts_birth_sex_and_language(
+    api, records, clinic
+):
     [patient] = by_type(everything(api, records["patient"].id), "Patient")
 
     assert patient["id"] == f"patient-{records['patient'].id}"
@@ -108,8 +114,27 @@ def test_the_patient_carries_the_clinics_number_name_email_and_language(api, rec
     assert identifier["value"] == "MRN-0042"
     assert identifier["system"] == f"http://tracker.test/clinics/{clinic.id}/external-ids"
     assert patient["name"] == [{"text": "山田 花子"}]
-    assert patient["telecom"] == [{"system": "email", "value": "hanako@example.jp"}]
+    assert patient["telecom"] == [
+        {"system": "phone", "value": "+819012345678"},
+        {"system": "email", "value": "hanako@example.jp"},
+    ]
+    assert patient["birthDate"] == "1958-04-03"
+    assert patient["gender"] == "female"
+    assert patient["address"] == [{"text": "東京都新宿区西新宿2-8-1"}]
     assert patient["communication"][0]["language"]["coding"][0]["code"] == "ja"
+
+
+@pytest.mark.parametrize(
+    ("sex", "gender"), [("female", "female"), ("male", "male"), ("other", "other"), (None, None)]
+)
+def test_the_patients_sex_is_read_as_administrative_gender(api, clinic, sex, gender):
+    patient = factories.PatientFactory(clinic=clinic, sex=sex, phone=None, email=None)
+
+    [resource] = by_type(everything(api, patient.id), "Patient")
+
+    assert resource.get("gender") == gender
+    assert "telecom" not in resource
+    assert "birthDate" not in resource and "address" not in resource
 
 
 def test_japanese_text_round_trips_through_the_models(api, records):
@@ -217,12 +242,91 @@ def test_a_checkin_is_a_questionnaire_response_and_observations_derived_from_it(
 
 
 def test_a_flag_is_inactive_once_resolved(api, records):
-    [flag] = by_type(everything(api, records["patient"].id), "Flag")
+    flags = by_type(everything(api, records["patient"].id), "Flag")
+    [flag] = [flag for flag in flags if flag["id"] == f"flag-{records['flag'].id}"]
 
     assert flag["id"] == f"flag-{records['flag'].id}"
     assert flag["status"] == "inactive"
     assert flag["code"]["coding"][0]["code"] == "booster_window"
     assert flag["period"]["start"].endswith("Z")
+
+
+def test_an_adverse_event_names_its_dates_codes_procedure_and_check_in(api, records, clinician):
+    bundle = everything(api, records["patient"].id)
+    event = records["adverse_event"]
+    checkin = records["checkins"][-1]
+    [resource] = by_type(bundle, "AdverseEvent")
+
+    assert resource["id"] == f"adverseevent-{event.id}"
+    assert resource["actuality"] == "actual"
+    assert resource["subject"] == {"reference": f"Patient/patient-{records['patient'].id}"}
+    assert resource["event"] == {"text": "膝が熱を持って腫れています"}
+    assert resource["date"] == "2025-09-19"
+    assert resource["detected"] == event.aware_on.isoformat()
+    assert resource["recordedDate"].endswith("Z")
+    hl7 = "http://terminology.hl7.org/CodeSystem/"
+    own = "http://tracker.test/api/v1/fhir/CodeSystem/followup"
+    assert [(c["system"], c["code"]) for c in resource["seriousness"]["coding"]] == [
+        (hl7 + "adverse-event-seriousness", "serious"),
+        (own, "hospitalisation"),
+    ]
+    assert [(c["system"], c["code"]) for c in resource["outcome"]["coding"]] == [
+        (hl7 + "adverse-event-outcome", "recovering")
+    ]
+    [suspect] = resource["suspectEntity"]
+    assert suspect["instance"] == {"reference": f"Procedure/procedure-{records['booster'].id}"}
+    [causality] = suspect["causality"]
+    assert causality["assessment"]["coding"][0]["code"] == "possibly_related"
+    assert causality["assessment"]["coding"][0]["system"] == own
+    assert causality["author"]["display"] == clinician.name
+    assert causality["author"]["type"] == "Practitioner"
+    assert resource["contributor"] == [causality["author"]]
+    # The patient reported it in a check-in: the patient recorded it, and the answers back it.
+    assert resource["recorder"] == {"reference": f"Patient/patient-{records['patient'].id}"}
+    assert resource["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo",
+            "valueReference": {
+                "reference": f"QuestionnaireResponse/questionnaireresponse-{checkin.id}"
+            },
+        }
+    ]
+
+
+def test_the_side_effects_flag_points_to_its_adverse_event(api, records):
+    flags = by_type(everything(api, records["patient"].id), "Flag")
+
+    [flag] = [flag for flag in flags if flag["code"]["coding"][0]["code"] == "adverse_event"]
+    assert flag["status"] == "active"
+    assert flag["extension"] == [
+        {
+            "url": "http://hl7.org/fhir/StructureDefinition/flag-detail",
+            "valueReference": {
+                "reference": f"AdverseEvent/adverseevent-{records['adverse_event'].id}"
+            },
+        }
+    ]
+
+
+def test_an_unassessed_event_a_clinician_entered_is_recorded_by_that_clinician(
+    api, records, clinician
+):
+    event = create_adverse_event(
+        records["patient"],
+        Actor(clinician, "user"),
+        {"aware_on": date(2025, 10, 2), "description": "Rash at the injection site"},
+    )
+
+    [resource] = [
+        resource
+        for resource in by_type(everything(api, records["patient"].id), "AdverseEvent")
+        if resource["id"] == f"adverseevent-{event.id}"
+    ]
+    assert resource["recorder"]["display"] == clinician.name
+    assert resource["recorder"]["identifier"]["value"] == str(clinician.id)
+    assert "seriousness" not in resource and "outcome" not in resource
+    assert "causality" not in resource["suspectEntity"][0]
+    assert "extension" not in resource
 
 
 def test_resource_ids_are_stable_across_calls(api, records):
@@ -269,6 +373,8 @@ def test_the_questionnaire_has_linked_items_with_0_to_10_answers_in_english_and_
         "stiffness",
         "morning_stiffness_minutes",
         "swelling",
+        "function",
+        "global_assessment",
         "adverse_event",
         "adverse_event_details",
         "notes",

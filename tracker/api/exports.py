@@ -4,6 +4,7 @@ from flask import Response
 
 from tracker.api.auth import token_required
 from tracker.api.routes import api_actor, bp, clinic_id
+from tracker.exports.fhir_resources import resource_json
 from tracker.services.exports import (
     code_system,
     csv_export,
@@ -28,7 +29,7 @@ def fhir_resource(resource_type: str) -> dict:
 
 
 def fhir_answer(resource) -> Response:
-    return Response(resource.model_dump_json(), content_type=f"{FHIR_JSON}; charset=utf-8")
+    return Response(resource_json(resource), content_type=f"{FHIR_JSON}; charset=utf-8")
 
 
 @bp.route("/exports/<name>.csv", methods=["GET"])
@@ -38,7 +39,7 @@ def fhir_answer(resource) -> Response:
     TEXT,
     content_type="text/csv",
     description="UTF-8 with a byte-order mark, a header row, one record a row; streamed. "
-    "Names: patients, treatments, checkins, flags.",
+    "Names: patients, treatments, checkins, flags, adverse_events.",
 )
 @bp.alt_response(404, description="No export of this name.")
 def export_csv(name: str):
@@ -85,7 +86,8 @@ def fhir_code_system():
 @bp.alt_response(404, description="No such patient in the clinic.")
 def fhir_everything(patient_id: int):
     """A patient's whole follow-up as one Bundle (audited)."""
-    return fhir_answer(patient_everything(patient_id, clinic_id(), api_actor()))
+    bundle = patient_everything(patient_id, clinic_id(), api_actor())
+    return Response(bundle, content_type=f"{FHIR_JSON}; charset=utf-8")
 
 
 @bp.route("/fhir/$export", methods=["GET"])

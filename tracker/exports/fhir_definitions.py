@@ -18,6 +18,8 @@ MEASURES = {
     "stiffness": "Morning stiffness severity (0-10)",
     "morning_stiffness_minutes": "Duration of morning stiffness (minutes)",
     "swelling": "Joint swelling (0-10)",
+    "function": "Daily activities limited by the joint (0-10)",
+    "global_assessment": "Patient's global assessment of the joint (0 very well - 10 very poorly)",
 }
 FLAG_NAMES = {
     "adverse_event": "Adverse event reported",
@@ -27,6 +29,30 @@ FLAG_NAMES = {
     "missed_milestone": "Missed follow-up check-in",
 }
 MILESTONE_CHECKIN = "milestone_checkin"
+# The act's seriousness words (DESIGN section 10), finer than HL7's serious / non-serious.
+SERIOUSNESS_NAMES = {
+    "death": "Death",
+    "life_threatening": "Life-threatening",
+    "hospitalisation": "Hospitalisation or a longer stay for treatment",
+    "disability": "Disability",
+    "possible_disability": "Possible disability",
+    "serious_other": "Other serious event",
+    "congenital_anomaly": "Congenital anomaly in a later generation",
+    "non_serious": "Not serious",
+}
+CAUSALITY_NAMES = {
+    "related": "Related to the treatment",
+    "possibly_related": "Possibly related to the treatment",
+    "unlikely": "Unlikely to be related to the treatment",
+    "unrelated": "Not related to the treatment",
+}
+# Later procedures that end a treatment's story (DESIGN section 9), the outcome-event kinds.
+OUTCOME_EVENT_NAMES = {
+    "knee_replacement": "Knee replacement",
+    "osteotomy": "Osteotomy",
+    "other_injection": "Another injection elsewhere",
+    "other_surgery": "Other surgery",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +88,22 @@ QUESTIONS = (
         1440,
     ),
     Question("swelling", "integer", "How swollen is your joint today?", False, 0, 10),
+    Question(
+        "function",
+        "integer",
+        "How much does your knee limit your daily activities: walking, stairs, getting up?",
+        False,
+        0,
+        10,
+    ),
+    Question(
+        "global_assessment",
+        "integer",
+        "Considering everything, how is your knee doing?",
+        False,
+        0,
+        10,
+    ),
     Question(
         "adverse_event",
         "boolean",
@@ -113,6 +155,9 @@ def follow_up_code_system(links: FhirLinks) -> CodeSystem:
             group("flags", "Worklist flags", FLAG_NAMES),
             group("treatments", "Treatment kinds", TREATMENT_KINDS),
             group("activities", "Follow-up activities", {MILESTONE_CHECKIN: "Milestone check-in"}),
+            group("seriousness", "Adverse event seriousness", SERIOUSNESS_NAMES),
+            group("causality", "Adverse event causality", CAUSALITY_NAMES),
+            group("outcome_events", "Later procedures (outcome events)", OUTCOME_EVENT_NAMES),
         ],
     )
 

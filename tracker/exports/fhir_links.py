@@ -9,6 +9,9 @@ LANGUAGE = "urn:ietf:bcp:47"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
+FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
+SUPPORTING_INFO = "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo"
+TERMINOLOGY = "http://terminology.hl7.org/CodeSystem"
 
 
 @dataclass(frozen=True)
@@ -35,8 +38,24 @@ class FhirLinks:
         """The identifier system of the clinic's own patient numbers (external_id)."""
         return f"{self.base_url}/clinics/{self.clinic_id}/external-ids"
 
-    def full_url(self, resource) -> str:
-        return f"{self.fhir_base}/{resource.get_resource_type()}/{resource.id}"
+    @property
+    def staff_ids(self) -> str:
+        """The identifier system of the clinic's staff accounts (user ids)."""
+        return f"{self.base_url}/clinics/{self.clinic_id}/staff"
+
+    def staff(self, user_id: int | None, name: str | None) -> dict | None:
+        """A logical reference to a member of staff, who has no resource of their own."""
+        if user_id is None:
+            return None
+        return {
+            "type": "Practitioner",
+            "identifier": {"system": self.staff_ids, "value": str(user_id)},
+            "display": name,
+        }
+
+    def full_url(self, content: dict) -> str:
+        """The address of a resource, given its JSON."""
+        return f"{self.fhir_base}/{content['resourceType']}/{content['id']}"
 
 
 def resource_id(resource_type: str, row_id: int, suffix: str = "") -> str:

@@ -11,12 +11,23 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from tracker.exports import fhir_events
 from tracker.exports import fhir_resources as build
 from tracker.exports.batches import in_batches
 from tracker.exports.fhir_links import FhirLinks
-from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment
+from tracker.models import (
+    AdverseEvent,
+    CheckIn,
+    Clinic,
+    Flag,
+    OutcomeEvent,
+    Patient,
+    Reminder,
+    Treatment,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ def organizations(session: Session, scope: Scope, links: FhirLinks, batch_size: 
 
 
 def patients(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
-    names = "clinic_id external_id name email language"
+    names = "clinic_id external_id name email phone sex date_of_birth address language"
     for batch in rows_of(session, scope, Patient, names, batch_size):
         yield from (build.patient(row, links) for row in batch)
 
@@ -87,18 +98,52 @@ def care_plans(session: Session, scope: Scope, links: FhirLinks, batch_size: int
 def checkins(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
     names = (
         "patient_id treatment_id recorded_on submitted_at source pain stiffness"
-        " morning_stiffness_minutes swelling adverse_event adverse_event_details notes"
+        " morning_stiffness_minutes swelling function global_assessment"
+        " adverse_event adverse_event_details notes"
     )
     for batch in rows_of(session, scope, CheckIn, names, batch_size):
         for row in batch:
-            yield build.questionnaire_response(row, links)
-            yield from build.observations(row, links)
+            yield from build.checkin_resources(row, links)
 
 
 def flags(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
-    names = "patient_id kind status opened_at resolved_at"
+    names = "patient_id kind status opened_at resolved_at adverse_event_id"
     for batch in rows_of(session, scope, Flag, names, batch_size):
         yield from (build.flag(row, links) for row in batch)
+
+
+def adverse_events(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
+    assessor, creator = aliased(User), aliased(User)
+    statement = (
+        select(
+            *columns(AdverseEvent, "id patient_id treatment_id checkin_id source description"),
+            *columns(AdverseEvent, "aware_on onset_on seriousness causality outcome created_at"),
+            *columns(AdverseEvent, "assessed_by_id created_by_id"),
+            assessor.name.label("assessed_by_name"),
+            creator.name.label("created_by_name"),
+        )
+        .outerjoin(assessor, assessor.id == AdverseEvent.assessed_by_id)
+        .outerjoin(creator, creator.id == AdverseEvent.created_by_id)
+    )
+    statement = scope.limit(statement, AdverseEvent)
+    for batch in in_batches(session, statement, AdverseEvent.id, batch_size):
+        yield from (fhir_events.adverse_event(row, links) for row in batch)
+
+
+def outcome_procedures_of(model) -> "Reader":
+    """A reader of outcome events (docs/outcomes-and-reporting.md) as Procedures."""
+
+    def outcome_procedures(session: Session, scope: Scope, links: FhirLinks, batch_size: int):
+        recorder = aliased(User)
+        statement = select(
+            *columns(model, "id patient_id treatment_id kind occurred_on note recorded_by_id"),
+            recorder.name.label("recorded_by_name"),
+        ).outerjoin(recorder, recorder.id == model.recorded_by_id)
+        statement = scope.limit(statement, model)
+        for batch in in_batches(session, statement, model.id, batch_size):
+            yield from (fhir_events.outcome_procedure(row, links) for row in batch)
+
+    return outcome_procedures
 
 
 Reader = Callable[[Session, Scope, FhirLinks, int], Iterator]
@@ -109,6 +154,8 @@ FHIR_SOURCES: tuple[Reader, ...] = (
     care_plans,
     checkins,
     flags,
+    adverse_events,
+    outcome_procedures_of(OutcomeEvent),
 )
 
 

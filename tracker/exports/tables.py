@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.exports.batches import in_batches
-from tracker.models import CheckIn, Flag, Patient, Treatment
+from tracker.models import AdverseEvent, CheckIn, Flag, OutcomeEvent, Patient, Treatment
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,22 @@ def clinic_rows(export: CsvExport, session: Session, clinic_id: int, batch_size:
         yield from (tuple(row) for row in batch)
 
 
+ADVERSE_EVENT_COLUMNS = (
+    ("id", "patient_id", "treatment_id", "plan_id", "checkin_id", "source", "status")
+    + ("aware_on", "onset_on", "description", "seriousness", "causality", "outcome")
+    + ("assessed_by_id", "assessed_at", "reported_to_committee_on", "reported_to_minister_on")
+    + ("processor_notified_on", "committee_opinion", "created_by_id", "created_at", "updated_at")
+)
+OUTCOME_EVENT_COLUMNS = (
+    "id",
+    "patient_id",
+    "treatment_id",
+    "kind",
+    "occurred_on",
+    "note",
+    "recorded_by_id",
+) + ("created_at",)
+
 CSV_EXPORTS = {
     export.name: export
     for export in (
@@ -49,11 +65,12 @@ CSV_EXPORTS = {
             "patients",
             _l("Patients"),
             _l(
-                "One row per patient: the clinic's patient number, name, email, time zone, language and frozen doses left."
+                "One row per patient: the clinic's patient number, name, email, phone, date of birth, sex, time zone, language, frozen doses left and when the patient was archived."
             ),
             Patient,
-            ("id", "external_id", "name", "email", "timezone", "language", "frozen_doses")
-            + ("opted_out_at", "created_at", "updated_at"),
+            ("id", "external_id", "name", "email", "phone", "date_of_birth", "sex", "timezone")
+            + ("language", "frozen_doses", "opted_out_at", "archived_at", "created_at")
+            + ("updated_at",),
         ),
         CsvExport(
             "treatments",
@@ -64,7 +81,8 @@ CSV_EXPORTS = {
             Treatment,
             ("id", "patient_id", "treated_on", "kind", "route", "site", "kl_grade")
             + ("cell_dose_million", "booster_of_id", "used_frozen_dose", "baseline_pain")
-            + ("baseline_stiffness", "baseline_morning_stiffness_minutes", "notes")
+            + ("baseline_stiffness", "baseline_morning_stiffness_minutes", "baseline_function")
+            + ("baseline_global_assessment", "plan_id", "notes")
             + ("recorded_by_id", "created_at", "updated_at"),
         ),
         CsvExport(
@@ -75,7 +93,8 @@ CSV_EXPORTS = {
             ),
             CheckIn,
             ("id", "patient_id", "treatment_id", "recorded_on", "submitted_at", "source")
-            + ("pain", "stiffness", "morning_stiffness_minutes", "swelling", "adverse_event")
+            + ("pain", "stiffness", "morning_stiffness_minutes", "swelling", "function")
+            + ("global_assessment", "adverse_event")
             + ("adverse_event_details", "notes", "reminder_id", "recorded_by_id"),
         ),
         CsvExport(
@@ -88,6 +107,24 @@ CSV_EXPORTS = {
             ("id", "patient_id", "treatment_id", "checkin_id", "reminder_id", "kind", "status")
             + ("opened_at", "escalated_at", "owner_id", "acknowledged_at", "acknowledged_by_id")
             + ("resolved_at", "resolved_by_id", "resolution", "note", "evidence"),
+        ),
+        CsvExport(
+            "adverse_events",
+            _l("Adverse events"),
+            _l(
+                "One row per adverse event: when the clinic learned of it, its assessment and the dates it was reported."
+            ),
+            AdverseEvent,
+            ADVERSE_EVENT_COLUMNS,
+        ),
+        CsvExport(
+            "outcome_events",
+            _l("Outcome events"),
+            _l(
+                "One row per later procedure that ends a treatment's story: knee replacement, osteotomy, another injection, other surgery."
+            ),
+            OutcomeEvent,
+            OUTCOME_EVENT_COLUMNS,
         ),
     )
 }

@@ -6,6 +6,7 @@ session (and its transaction) may be gone, and a client that hangs up half-way h
 part of the data, so that is audited too (complete: false).
 """
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from tracker.exports.batches import DEFAULT_BATCH_SIZE
 from tracker.exports.csv import encode_csv
 from tracker.exports.fhir_definitions import checkin_questionnaire, follow_up_code_system
 from tracker.exports.fhir_links import FhirLinks, resource_id
+from tracker.exports.fhir_resources import resource_content, resource_json
 from tracker.exports.fhir_sources import Scope, scope_resources
 from tracker.exports.tables import CSV_EXPORTS
 from tracker.extensions import db
@@ -97,7 +99,7 @@ def fhir_bulk_export(clinic_id: int, actor: Actor) -> Iterator[bytes]:
         resources = tally.count(scope_resources(session, Scope(clinic_id), links, by.batch_size))
         lines = []
         for resource in resources:
-            lines.append(resource.model_dump_json())
+            lines.append(resource_json(resource))
             if len(lines) == NDJSON_LINES_PER_CHUNK:
                 yield ("\n".join(lines) + "\n").encode("utf-8")
                 lines = []
@@ -139,20 +141,26 @@ def audited_stream(
             )
 
 
-def patient_everything(patient_id: int, clinic_id: int, actor: Actor) -> Bundle:
-    """Build a patient's whole follow-up as a FHIR Bundle (collection); audit the export."""
+def patient_everything(patient_id: int, clinic_id: int, actor: Actor) -> str:
+    """Write a patient's whole follow-up as a FHIR Bundle (collection), JSON; audit the export."""
     patient = get_for_clinic(Patient, patient_id, clinic_id)
     links = fhir_links(clinic_id)
     batch_size = current_app.config.get("EXPORT_BATCH_SIZE", DEFAULT_BATCH_SIZE)
-    resources = list(scope_resources(db.session, Scope(clinic_id, patient.id), links, batch_size))
+    resources = [
+        resource_content(resource)
+        for resource in scope_resources(db.session, Scope(clinic_id, patient.id), links, batch_size)
+    ]
+    # The envelope is the library's; the entries are R4B JSON already (each resource either
+    # validated by its model or written as the model would dump it), so they are not parsed
+    # into models a second time only to be dumped again.
     bundle = Bundle(
         id=resource_id("Bundle", patient.id, "everything"),
         type="collection",
         timestamp=isoformat_z(now_utc()),
-        entry=[
-            {"fullUrl": links.full_url(resource), "resource": resource} for resource in resources
-        ],
-    )
+    ).model_dump(mode="json")
+    bundle["entry"] = [
+        {"fullUrl": links.full_url(resource), "resource": resource} for resource in resources
+    ]
     record_audit(
         clinic_id,
         "export.fhir_everything",
@@ -163,7 +171,7 @@ def patient_everything(patient_id: int, clinic_id: int, actor: Actor) -> Bundle:
         {"export": "$everything", "unit": "resources", "count": len(resources)},
     )
     db.session.commit()
-    return bundle
+    return json.dumps(bundle, ensure_ascii=False, separators=(",", ":"))
 
 
 def questionnaire(clinic_id: int) -> Questionnaire:
