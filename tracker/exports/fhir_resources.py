@@ -182,9 +182,10 @@ def questionnaire_response(row, links: FhirLinks) -> dict:
         if getattr(row, measure) is not None:
             items.append(answer(measure, "valueInteger", getattr(row, measure)))
     items.append(answer("adverse_event", "valueBoolean", bool(row.adverse_event)))
-    if row.adverse_event_details:
+    # A FHIR string holds some non-whitespace: a blank answer is no answer.
+    if (row.adverse_event_details or "").strip():
         items.append(answer("adverse_event_details", "valueString", row.adverse_event_details))
-    if row.notes:
+    if (row.notes or "").strip():
         items.append(answer("notes", "valueString", row.notes))
     source = reference("Patient", row.patient_id)
     if row.source in SOURCE_NAMES:
