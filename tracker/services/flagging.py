@@ -25,7 +25,7 @@ from tracker.models.flag import KINDS as FLAG_KINDS
 from tracker.services import reminders
 from tracker.services.audit import record_audit
 from tracker.services.patients import Actor
-from tracker.services.validation import Checker
+from tracker.services.validation import N_, Checker
 
 # What a clinician may decide; "checked_in" is set only when a patient with a missed
 # milestone checks in later.
@@ -233,7 +233,7 @@ def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
         updated_at=now,
     )
     if not changed:
-        raise FlagClosed("This flag is resolved already.")
+        raise FlagClosed(N_("This flag is resolved already."))
     record_audit(
         flag.clinic_id,
         "flag.acknowledge",
@@ -266,7 +266,7 @@ def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: date
         updated_at=now,
     )
     if not changed:
-        raise FlagClosed("This flag is resolved already.")
+        raise FlagClosed(N_("This flag is resolved already."))
     record_audit(
         flag.clinic_id,
         "flag.resolve",
