@@ -152,7 +152,7 @@ def test_the_outbox_names_the_clinician_of_an_alert(as_admin, frozen_clock, clin
     page = as_admin.get("/admin/outbox").get_data(as_text=True)
 
     assert "Dr Ito" in page
-    assert "adverse event alert" in page
+    assert "Adverse event alert" in page
 
 
 def test_the_outbox_escapes_error_text(as_admin, frozen_clock, patient):

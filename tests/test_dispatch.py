@@ -357,7 +357,7 @@ def test_daily_digest_lists_new_and_unattended_flags_once_a_day(smtp_server, cli
     text = message.get_body(preferencelist=("plain",)).get_content()
     new_part, unattended_part = text.split("not yet taken by anyone")
     assert "No check-in for the 8-week milestone" in new_part
-    assert "Non responder: Mei Lin" in unattended_part
+    assert "Non-responder: Mei Lin" in unattended_part
 
 
 def test_reminder_whose_window_closed_is_not_sent_late(smtp_server, clinic):

@@ -12,8 +12,8 @@ from tests import factories
 from tests.export_records import add_checkins, follow_up_records, other_clinic_records
 from tracker.extensions import db
 from tracker.models import AuditEvent
+from tracker.services.actors import Actor
 from tracker.services.adverse_events import create_adverse_event
-from tracker.services.patients import Actor
 
 LOINC = "http://loinc.org"
 TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"

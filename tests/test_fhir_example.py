@@ -15,8 +15,8 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from tests import factories
+from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.patients import Actor
 from tracker.services.treatments import record_treatment
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "docs" / "fhir-example.json"

@@ -380,8 +380,9 @@ def test_record_treatment_plans_the_milestone_reminders(logged_in, patient):
     assert {reminder.status for reminder in reminders.values()} == {"scheduled"}
     assert reminders[2].due_at == datetime(2026, 12, 4, 0, 0, tzinfo=UTC)
     page = logged_in.get(f"/patients/{patient.id}").get_data(as_text=True)
-    for weeks in (2, 8, 12, 52):
-        assert f"{weeks}-week check-in" in page
+    # Named as the patient's emails name them: 12 weeks is the 3-month check-in.
+    for title in ("2-week", "8-week", "3-month", "1-year"):
+        assert f"{title} check-in" in page
 
 
 def test_record_treatment_is_audited(logged_in, patient, clinician):

@@ -110,6 +110,9 @@ def register_template_helpers(app: Flask) -> None:
     from tracker.compliance_text import register_compliance_words
 
     register_compliance_words(app)
+    from tracker.clinic_words import register_clinic_words
+
+    register_clinic_words(app)
 
 
 def register_cli(app: Flask) -> None:

@@ -3,7 +3,9 @@
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
-INVALID_PHONE = (
+from tracker.messages import N_
+
+INVALID_PHONE = N_(
     "Not a valid phone number. Enter it with its country code (+44 20 7946 0018) "
     "or as dialled in the clinic's country."
 )

@@ -50,9 +50,17 @@ def zone_label(timezone: str) -> str:
 
 
 def long_date(day: date | None) -> str:
+    """A day as "27 Nov 2026", or "2026年11月27日" for a Japanese reader."""
     if day is None:
         return "—"
+    if page_language() == "ja":
+        return f"{day.year}年{day.month}月{day.day}日"
     return f"{day.day} {day.strftime('%b %Y')}"
+
+
+def page_language() -> str:
+    """The language this page is written in (en or ja), for <html lang>."""
+    return get_locale().language if get_locale() else "en"
 
 
 def tel_link(e164: str | None, country: str | None) -> Markup:
@@ -71,5 +79,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(country_of_timezone, "country")
     app.add_template_global(milestone_title, "milestone_title")
     app.add_template_filter(long_date, "long_date")
+    app.add_template_global(page_language, "page_language")
     app.add_template_filter(zoned_time, "zoned_time")
     app.add_template_filter(zone_label, "zone_label")

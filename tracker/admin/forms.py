@@ -15,24 +15,24 @@ class RetryForm(FlaskForm):
 
 
 class ClinicSettingsForm(FlaskForm):
-    timezone = StringField("Time zone")
-    milestone_weeks = StringField("Check-in milestones (weeks after treatment)")
-    send_hour = StringField("Send reminders at (hour, 0-23, patient's time)")
-    window_before_days = StringField("Window opens (days before the due date)")
-    window_after_days = StringField("Window closes (days after the due date)")
-    nudge_after_days = StringField("Nudge after (days without a check-in)")
-    early_days = StringField("Ignore check-ins in the first (days after treatment)")
-    min_improvement = StringField("Minimum improvement for a responder (points)")
-    rise_points = StringField("Rise in stiffness that counts (points above the nadir)")
-    sustain_days = StringField("A rise is sustained after (days)")
-    severe_pain = StringField("Severe pain (0-10)")
-    non_responder_days = StringField("Non-responder after (days without improvement)")
+    timezone = StringField(_l("Time zone"))
+    milestone_weeks = StringField(_l("Check-in milestones (weeks after treatment)"))
+    send_hour = StringField(_l("Send reminders at (hour, 0-23, patient's time)"))
+    window_before_days = StringField(_l("Window opens (days before the due date)"))
+    window_after_days = StringField(_l("Window closes (days after the due date)"))
+    nudge_after_days = StringField(_l("Nudge after (days without a check-in)"))
+    early_days = StringField(_l("Ignore check-ins in the first (days after treatment)"))
+    min_improvement = StringField(_l("Minimum improvement for a responder (points)"))
+    rise_points = StringField(_l("Rise in stiffness that counts (points above the nadir)"))
+    sustain_days = StringField(_l("A rise is sustained after (days)"))
+    severe_pain = StringField(_l("Severe pain (0-10)"))
+    non_responder_days = StringField(_l("Non-responder after (days without improvement)"))
     regulatory_regime = SelectField(
         _l("Regulatory regime"), choices=list(REGIME_LABELS.items()), validate_choice=False
     )
-    phone = TelField("Clinic phone")
-    contact_email = EmailField("Contact email for patients")
-    country = StringField("Country (for phone numbers)")
+    phone = TelField(_l("Clinic phone"))
+    contact_email = EmailField(_l("Contact email for patients"))
+    country = StringField(_l("Country (for phone numbers)"))
 
     def fill_from(self, clinic: Clinic) -> None:
         """Show the clinic's current settings."""

@@ -1,11 +1,13 @@
 """Clinic admin pages: the outbox of failed sends, and the clinic's settings."""
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.admin import bp
 from tracker.admin.forms import ClinicSettingsForm, RetryForm
 from tracker.clinic.forms import TIMEZONES, copy_errors
+from tracker.clinic_words import translated
 from tracker.extensions import db
 from tracker.models import Reminder
 from tracker.services.clinic_settings import update_clinic_settings
@@ -45,9 +47,9 @@ def retry(reminder_id: int):
     try:
         retry_reminder(reminder, current_user, now_utc())
     except Conflict as error:
-        flash(error.errors["status"], "error")
+        flash(translated(error.errors["status"]), "error")
     else:
-        flash("The reminder will be sent on the next dispatch pass.", "success")
+        flash(gettext("The reminder will be sent on the next dispatch pass."), "success")
     return redirect(url_for("admin.outbox"))
 
 
@@ -65,7 +67,9 @@ def settings():
             copy_errors(form, error.errors)
         else:
             flash(
-                "Settings saved. Schedule changes apply to treatments recorded from now on.",
+                gettext(
+                    "Settings saved. Schedule changes apply to treatments recorded from now on."
+                ),
                 "success",
             )
             return redirect(url_for("admin.settings"))

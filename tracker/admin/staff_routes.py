@@ -9,6 +9,7 @@ from tracker.admin import bp
 from tracker.admin.staff_forms import InviteForm, RoleForm, TwoFactorRequirementForm
 from tracker.checkin.pages import use_language
 from tracker.clinic.forms import copy_errors
+from tracker.clinic_words import translated
 from tracker.models import ApiToken, User
 from tracker.reminders.dispatch import send_after_response
 from tracker.services import staff
@@ -31,7 +32,7 @@ def staff_member(user_id: int) -> User:
 
 def flash_refusal(error: InvalidInput) -> None:
     for message in error.errors.values():
-        flash(message, "error")
+        flash(translated(message), "error")
 
 
 @bp.get("/staff")

@@ -5,6 +5,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -101,5 +102,5 @@ def logout():
     record_audit(current_user.clinic_id, "auth.sign_out", "user", current_user.id, current_user)
     end_sessions(current_user)
     logout_user()
-    flash("You are signed out.", "info")
+    flash(gettext("You are signed out."), "info")
     return redirect(url_for("auth.login"))

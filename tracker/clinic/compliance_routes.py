@@ -16,6 +16,7 @@ from tracker.clinic.compliance_forms import (
     ReportedForm,
 )
 from tracker.clinic.forms import copy_errors
+from tracker.clinic_words import translated
 from tracker.extensions import db
 from tracker.followup.reporting import plan_years
 from tracker.models import AdverseEvent, Patient, ProvisionPlan, User
@@ -293,7 +294,7 @@ def delete_patient(patient_id: int):
     try:
         request_deletion(patient, acting_user())
     except DeletionRefused as refusal:
-        flash(str(refusal), "error")
+        flash(translated(refusal.args[0]), "error")
     return redirect(url_for("clinic.patient", patient_id=patient.id))
 
 

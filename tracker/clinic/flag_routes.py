@@ -1,22 +1,22 @@
 """Decisions on flags, check-ins taken by phone, and the charts of the clinician UI."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from tracker.auth.routes import safe_next_url
 from tracker.clinic import bp, charts
 from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
 from tracker.clinic.forms import copy_errors, validate_with_rules
+from tracker.clinic_words import FLAG_KIND_LABELS, evidence_text, translated, word_for
 from tracker.extensions import db
-from tracker.followup.flags import (
-    describe_evidence,
-)
 from tracker.models import Flag, Patient
 from tracker.services import flagging
 from tracker.services.actors import Actor
 from tracker.services.checkins import check_checkin_values, record_checkin
 from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
+from tracker.templating import long_date
 from tracker.timeutil import now_utc, today_in
 
 
@@ -25,7 +25,8 @@ def acting_user() -> Actor:
 
 
 def kind_words(kind: str) -> str:
-    return kind.replace("_", " ")
+    """Name a flag's kind inside a sentence (lower case in English)."""
+    return word_for(FLAG_KIND_LABELS, kind).lower()
 
 
 @bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
@@ -36,9 +37,16 @@ def acknowledge_flag(flag_id: int):
     try:
         flagging.acknowledge_flag(flag, acting_user(), now_utc())
     except flagging.FlagClosed as error:
-        flash(str(error), "error")
+        flash(translated(error.args[0]), "error")
     else:
-        flash(f"The {kind_words(flag.kind)} flag of {flag.patient.name} is yours now.", "success")
+        flash(
+            gettext(
+                "The %(kind)s flag of %(name)s is yours now.",
+                kind=kind_words(flag.kind),
+                name=flag.patient.name,
+            ),
+            "success",
+        )
     return redirect(safe_next_url(form.next_url.data))
 
 
@@ -49,7 +57,7 @@ def resolve_flag(flag_id: int):
     if request.method == "GET":
         form.next_url.data = request.args.get("next", "")
     if flag.status == "resolved":
-        flash("This flag is resolved already.", "info")
+        flash(gettext("This flag is resolved already."), "info")
         return redirect(url_for("clinic.patient", patient_id=flag.patient_id))
     if form.validate_on_submit():
         try:
@@ -57,7 +65,7 @@ def resolve_flag(flag_id: int):
                 flag, acting_user(), form.resolution.data, form.note.data or "", now_utc()
             )
         except flagging.FlagClosed as error:
-            flash(str(error), "error")
+            flash(translated(error.args[0]), "error")
         except InvalidInput as error:
             db.session.rollback()
             copy_errors(form, error.errors)
@@ -65,7 +73,12 @@ def resolve_flag(flag_id: int):
         else:
             choice = dict(form.resolution.choices)[form.resolution.data]
             flash(
-                f"The {kind_words(flag.kind)} flag of {flag.patient.name} is resolved: {choice}.",
+                gettext(
+                    "The %(kind)s flag of %(name)s is resolved: %(decision)s.",
+                    kind=kind_words(flag.kind),
+                    name=flag.patient.name,
+                    decision=choice,
+                ),
                 "success",
             )
         return redirect(safe_next_url(form.next_url.data))
@@ -77,7 +90,7 @@ def render_resolve_form(flag: Flag, form: ResolveForm):
         "clinic/resolve_form.html",
         flag=flag,
         form=form,
-        evidence_text=describe_evidence(flag.kind, flag.evidence or {}),
+        evidence_text=evidence_text(flag.kind, flag.evidence or {}),
     )
 
 
@@ -97,10 +110,10 @@ def new_checkin(patient_id: int):
             db.session.rollback()
             copy_errors(form, error.errors)
         else:
-            message = f"Check-in of {checkin.recorded_on.isoformat()} recorded."
+            message = gettext("Check-in of %(day)s recorded.", day=long_date(checkin.recorded_on))
             if opened:
                 kinds = ", ".join(kind_words(flag.kind) for flag in opened)
-                message += f" Flag opened: {kinds}."
+                message += " " + gettext("Flag opened: %(kinds)s.", kinds=kinds)
             flash(message, "warning" if opened else "success")
             return redirect(url_for("clinic.patient", patient_id=patient.id))
     return render_template("clinic/checkin_form.html", form=form, patient=patient, today=today)

@@ -25,9 +25,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from tracker.clinic_words import ROUTE_LABELS, TREATMENT_KIND_LABELS, translated
 from tracker.compliance_text import SEX_LABELS
 from tracker.models.outcome_event import KINDS as OUTCOME_EVENT_KINDS
-from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.validation import (
     SMALLEST_DOSE,
     Conflict,
@@ -62,15 +62,15 @@ def no_nul(form, field) -> None:
 
 class PatientForm(FlaskForm):
     external_id = StringField(
-        "External ID (MRN)", validators=[DataRequired(), Length(max=64), single_line]
+        _("External ID (MRN)"), validators=[DataRequired(), Length(max=64), single_line]
     )
-    name = StringField("Name", validators=[DataRequired(), Length(max=200), single_line])
-    email = EmailField("Email", validators=[Optional(), Length(max=254)])
-    phone = TelField("Phone", validators=[Optional(), Length(max=40), single_line])
-    timezone = StringField("Time zone", validators=[Optional(), Length(max=64)])
-    language = SelectField("Language", choices=[("en", "English"), ("ja", "日本語 (Japanese)")])
+    name = StringField(_("Name"), validators=[DataRequired(), Length(max=200), single_line])
+    email = EmailField(_("Email"), validators=[Optional(), Length(max=254)])
+    phone = TelField(_("Phone"), validators=[Optional(), Length(max=40), single_line])
+    timezone = StringField(_("Time zone"), validators=[Optional(), Length(max=64)])
+    language = SelectField(_("Language"), choices=[("en", "English"), ("ja", "日本語")])
     frozen_doses = IntegerField(
-        "Frozen doses in the cell bank", default=0, validators=[Optional(), NumberRange(0, 100)]
+        _("Frozen doses in the cell bank"), default=0, validators=[Optional(), NumberRange(0, 100)]
     )
     date_of_birth = DateField(_("Date of birth"), validators=[Optional()])
     sex = SelectField(_("Sex"), choices=[("", "—"), *SEX_LABELS.items()], validate_choice=False)
@@ -94,15 +94,17 @@ class PatientForm(FlaskForm):
 
 
 class TreatmentForm(FlaskForm):
-    treated_on = DateField("Treated on", validators=[InputRequired()])
-    kind = SelectField("Kind", choices=list(KINDS.items()))
-    route = SelectField("Route", choices=list(ROUTES.items()))
-    site = StringField("Site", validators=[DataRequired(), Length(max=200), single_line])
+    treated_on = DateField(_("Treated on"), validators=[InputRequired()])
+    kind = SelectField(_("Kind"), choices=list(TREATMENT_KIND_LABELS.items()))
+    route = SelectField(_("Route"), choices=list(ROUTE_LABELS.items()))
+    site = StringField(_("Site"), validators=[DataRequired(), Length(max=200), single_line])
     kl_grade = SelectField(
-        "KL grade", choices=[("", "—")] + [(str(n), str(n)) for n in range(5)], coerce=optional_int
+        _("KL grade"),
+        choices=[("", "—")] + [(str(n), str(n)) for n in range(5)],
+        coerce=optional_int,
     )
     cell_dose_million = DecimalField(
-        "Cell dose (million)",
+        _("Cell dose (million)"),
         places=2,
         validators=[
             Optional(),
@@ -112,15 +114,15 @@ class TreatmentForm(FlaskForm):
             ),
         ],
     )
-    booster_of = SelectField("Booster of", coerce=optional_int, validate_choice=False)
+    booster_of = SelectField(_("Booster of"), coerce=optional_int, validate_choice=False)
     plan_id = SelectField(_("Provision plan"), coerce=optional_int, validate_choice=False)
-    used_frozen_dose = BooleanField("Uses a frozen dose from the cell bank")
-    baseline_pain = SelectField("Pain (0-10)", choices=SCORE_CHOICES, coerce=optional_int)
+    used_frozen_dose = BooleanField(_("Uses a frozen dose from the cell bank"))
+    baseline_pain = SelectField(_("Pain (0-10)"), choices=SCORE_CHOICES, coerce=optional_int)
     baseline_stiffness = SelectField(
-        "Morning stiffness (0-10)", choices=SCORE_CHOICES, coerce=optional_int
+        _("Morning stiffness (0-10)"), choices=SCORE_CHOICES, coerce=optional_int
     )
     baseline_morning_stiffness_minutes = IntegerField(
-        "Minutes of morning stiffness", validators=[Optional(), NumberRange(0, 1440)]
+        _("Minutes of morning stiffness"), validators=[Optional(), NumberRange(0, 1440)]
     )
     baseline_function = SelectField(
         _("Daily activities limited (0-10)"), choices=SCORE_CHOICES, coerce=optional_int
@@ -128,7 +130,7 @@ class TreatmentForm(FlaskForm):
     baseline_global_assessment = SelectField(
         _("Overall (0 very well - 10 very poorly)"), choices=SCORE_CHOICES, coerce=optional_int
     )
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=TEXT_LIMIT), no_nul])
+    notes = TextAreaField(_("Notes"), validators=[Optional(), Length(max=TEXT_LIMIT), no_nul])
 
     def values(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
@@ -153,7 +155,8 @@ class OutcomeEventForm(FlaskForm):
 
 def copy_errors(form: FlaskForm, errors: dict[str, str]) -> None:
     """Show a service's rule violations next to the form fields they concern."""
-    for field_name, message in errors.items():
+    for field_name, english in errors.items():
+        message = translated(english)
         field = getattr(form, field_name, None)
         if field is None:
             form.form_errors.append(message)

@@ -1,6 +1,7 @@
 """The clinician UI: worklist, patients, treatments."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.clinic import bp
@@ -31,6 +32,7 @@ from tracker.services.treatments import (
 )
 from tracker.services.validation import Conflict, InvalidInput
 from tracker.services.worklist import worklist_page
+from tracker.templating import long_date
 
 PAGE_SIZE = 50
 
@@ -79,7 +81,7 @@ def new_patient():
         except (InvalidInput, Conflict) as error:
             copy_errors(form, error.errors)
         else:
-            flash(f"Patient {patient.name} recorded.", "success")
+            flash(gettext("Patient %(name)s recorded.", name=patient.name), "success")
             return redirect(url_for("clinic.patient", patient_id=patient.id))
     return render_template("clinic/patient_form.html", form=form, patient=None, timezones=TIMEZONES)
 
@@ -105,7 +107,7 @@ def edit_patient(patient_id: int):
             db.session.rollback()
             copy_errors(form, error.errors)
         else:
-            flash("Patient details saved.", "success")
+            flash(gettext("Patient details saved."), "success")
             return redirect(url_for("clinic.patient", patient_id=patient.id))
     return render_template(
         "clinic/patient_form.html", form=form, patient=patient, timezones=TIMEZONES
@@ -117,7 +119,7 @@ def treatment_form(patient: Patient, treatment: Treatment | None = None) -> Trea
     if treatment is not None and request.method == "GET":
         form.booster_of.data = treatment.booster_of_id
     earlier = [t for t in patient.treatments if treatment is None or t.id != treatment.id]
-    form.booster_of.choices = [("", "— not a booster —")] + [
+    form.booster_of.choices = [("", gettext("— not a booster —"))] + [
         (t.id, f"{t.treated_on.isoformat()} · {t.kind_label} · {t.site}") for t in earlier
     ]
     if treatment is not None and request.method == "GET":
@@ -150,7 +152,10 @@ def new_treatment(patient_id: int):
             db.session.rollback()
             copy_errors(form, error.errors)
         else:
-            flash(f"Treatment of {treatment.treated_on.isoformat()} recorded.", "success")
+            flash(
+                gettext("Treatment of %(day)s recorded.", day=long_date(treatment.treated_on)),
+                "success",
+            )
             return redirect(url_for("clinic.patient", patient_id=patient.id))
     return render_template("clinic/treatment_form.html", form=form, patient=patient, treatment=None)
 
@@ -169,7 +174,7 @@ def edit_treatment(treatment_id: int):
             db.session.rollback()
             copy_errors(form, error.errors)
         else:
-            flash("Treatment saved.", "success")
+            flash(gettext("Treatment saved."), "success")
             return redirect(url_for("clinic.patient", patient_id=patient.id))
     return render_template(
         "clinic/treatment_form.html", form=form, patient=patient, treatment=treatment

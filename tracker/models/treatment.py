@@ -6,6 +6,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.clinic_words import ROUTE_LABELS, TREATMENT_KIND_LABELS, word_for
 from tracker.extensions import db
 from tracker.models.patient import Patient
 from tracker.models.types import UTCDateTime
@@ -71,11 +72,13 @@ class Treatment(db.Model):
 
     @property
     def kind_label(self) -> str:
-        return KINDS.get(self.kind, self.kind)
+        """Name the kind in the reader's language (KINDS keeps the English for exports)."""
+        return word_for(TREATMENT_KIND_LABELS, self.kind)
 
     @property
     def route_label(self) -> str:
-        return ROUTES.get(self.route, self.route)
+        """Name the route in the reader's language."""
+        return word_for(ROUTE_LABELS, self.route)
 
     @property
     def is_booster(self) -> bool:

@@ -11,9 +11,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_mail import Message
 
+from tracker.clinic_words import evidence_text
 from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label, short_date
 from tracker.extensions import db
-from tracker.followup.flags import describe_evidence
 from tracker.followup.reporting import days_left
 from tracker.links import checkin_url, portal_url, unsubscribe_url
 from tracker.models import (
@@ -221,31 +221,42 @@ def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Mes
     """Tell a clinician at once that a patient reported an adverse event."""
 
     flag = db.session.get(Flag, (reminder.payload or {}).get("flag_id"))
-    context = {
-        "user": user,
-        "clinic": clinic,
-        "flag": flag,
-        "patient": flag.patient,
-        "evidence": describe_evidence(flag.kind, flag.evidence or {}),
-        "patient_url": public_url(f"/patients/{flag.patient_id}"),
-    }
-    subject = f"Adverse event reported: {flag.patient.external_id} ({clinic.name})"
-    return make_message("adverse_event_alert", user.email, subject, context)
+    with force_locale(user.language):
+        context = {
+            "user": user,
+            "clinic": clinic,
+            "flag": flag,
+            "patient": flag.patient,
+            "evidence": evidence_text(flag.kind, flag.evidence or {}),
+            "patient_url": public_url(f"/patients/{flag.patient_id}"),
+        }
+        subject = gettext(
+            "Adverse event reported: %(mrn)s (%(clinic)s)",
+            mrn=flag.patient.external_id,
+            clinic=clinic.name,
+        )
+        return make_message("adverse_event_alert", user.email, subject, context, user.language)
 
 
 def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
     """The daily digest of new flags and of open flags nobody has taken."""
 
-    new_flags, unattended = digest_flags(reminder)
-    context = {
-        "user": user,
-        "clinic": clinic,
-        "new_flags": new_flags,
-        "unattended": unattended,
-        "worklist_url": public_url("/"),
-    }
-    subject = f"{clinic.name}: {len(new_flags)} new flag(s), {len(unattended)} waiting"
-    return make_message("digest", user.email, subject, context)
+    with force_locale(user.language):
+        new_flags, unattended = digest_flags(reminder)
+        context = {
+            "user": user,
+            "clinic": clinic,
+            "new_flags": new_flags,
+            "unattended": unattended,
+            "worklist_url": public_url("/"),
+        }
+        subject = gettext(
+            "%(clinic)s: %(new)d new flag(s), %(waiting)d waiting",
+            clinic=clinic.name,
+            new=len(new_flags),
+            waiting=len(unattended),
+        )
+        return make_message("digest", user.email, subject, context, user.language)
 
 
 def public_url(path: str) -> str:

@@ -28,7 +28,7 @@ from tracker.models.adverse_event import OUTCOMES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.scope import MAX_ID
-from tracker.services.validation import Checker, InvalidInput
+from tracker.services.validation import N_, Checker, InvalidInput
 from tracker.timeutil import now_utc
 from tracker.vocabulary import ADVERSE_EVENT, TEXT_LIMIT
 
@@ -116,16 +116,16 @@ def check_day(check: Checker, field: str, value, *, required: bool, today: date)
     """Read a calendar day (a date or ISO text) that is not in the clinic's future."""
     if value in (None, ""):
         if required:
-            check.fail(field, "This field is required.")
+            check.fail(field, N_("This field is required."))
         return None
     if isinstance(value, str):
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            check.fail(field, "Must be a date (YYYY-MM-DD).")
+            check.fail(field, N_("Must be a date (YYYY-MM-DD)."))
             return None
     if isinstance(value, datetime) or not isinstance(value, date):
-        check.fail(field, "Must be a date (YYYY-MM-DD).")
+        check.fail(field, N_("Must be a date (YYYY-MM-DD)."))
         return None
     return check.past_date(field, value, today)
 
@@ -138,11 +138,11 @@ def patient_treatment(check: Checker, patient: Patient, value, on: date | None) 
         earlier = [t for t in patient.treatments if t.treated_on <= on]
         return max(earlier, key=lambda t: (t.treated_on, t.id), default=None)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        check.fail("treatment_id", "Must be the id of one of the patient's treatments.")
+        check.fail("treatment_id", N_("Must be the id of one of the patient's treatments."))
         return None
     found = next((t for t in patient.treatments if t.id == value), None)
     if found is None:
-        check.fail("treatment_id", "Must be the id of one of the patient's treatments.")
+        check.fail("treatment_id", N_("Must be the id of one of the patient's treatments."))
     return found
 
 
@@ -154,7 +154,7 @@ def check_new_event(patient: Patient, values: dict, today: date) -> dict:
     )
     onset_on = check_day(check, "onset_on", values.get("onset_on"), required=False, today=today)
     if aware_on and onset_on and onset_on > aware_on:
-        check.fail("onset_on", "The event cannot begin after the clinic learned of it.")
+        check.fail("onset_on", N_("The event cannot begin after the clinic learned of it."))
     description = check.text(
         "description", values.get("description"), required=True, max_length=TEXT_LIMIT
     )
@@ -214,7 +214,7 @@ def check_assessment(event: AdverseEvent, values: dict, today: date) -> dict:
     if values.get("outcome") not in (None, ""):
         cleaned["outcome"] = check.choice("outcome", values.get("outcome"), OUTCOMES)
     if cleaned["onset_on"] and cleaned["onset_on"] > event.aware_on:
-        check.fail("onset_on", "The event cannot begin after the clinic learned of it.")
+        check.fail("onset_on", N_("The event cannot begin after the clinic learned of it."))
     check.done()
     return cleaned
 
@@ -246,12 +246,12 @@ def assess_adverse_event(
 def check_reports(event: AdverseEvent, values: dict, today: date) -> dict:
     check = Checker()
     if event.status == TO_ASSESS:
-        check.fail("status", "Assess the event (seriousness and causality) before its report.")
+        check.fail("status", N_("Assess the event (seriousness and causality) before its report."))
     cleaned: dict = {}
     for field in REPORT_DATE_FIELDS:
         day = check_day(check, field, values.get(field), required=False, today=today)
         if day is not None and day < event.aware_on:
-            check.fail(field, "Cannot be before the clinic learned of the event.")
+            check.fail(field, N_("Cannot be before the clinic learned of the event."))
         cleaned[field] = day
     cleaned["committee_opinion"] = check.text(
         "committee_opinion",
@@ -260,7 +260,7 @@ def check_reports(event: AdverseEvent, values: dict, today: date) -> dict:
         max_length=TEXT_LIMIT,
     )
     if not any(cleaned[field] for field in REPORT_DATE_FIELDS) and not cleaned["committee_opinion"]:
-        check.fail("reported_to_committee_on", "Give the date of at least one report.")
+        check.fail("reported_to_committee_on", N_("Give the date of at least one report."))
     check.done()
     return cleaned
 

@@ -17,7 +17,7 @@ from tracker.services.audit import record_audit
 from tracker.services.notifications import alert_adverse_event
 from tracker.services.scope import MAX_ID
 from tracker.services.transactions import commit_keeping_loaded
-from tracker.services.validation import Checker
+from tracker.services.validation import N_, Checker
 from tracker.timeutil import now_utc, today_in
 from tracker.vocabulary import TEXT_LIMIT
 
@@ -43,7 +43,7 @@ def check_checkin_values(patient: Patient, values: dict) -> dict:
         cleaned[field] = check.score(field, values.get(field), required=False, high=high)
     adverse_event = values.get("adverse_event") or False
     if not isinstance(adverse_event, bool):
-        check.fail("adverse_event", "Must be true or false.")
+        check.fail("adverse_event", N_("Must be true or false."))
     cleaned["adverse_event"] = bool(adverse_event)
     cleaned["adverse_event_details"] = check.text(
         "adverse_event_details",
@@ -53,7 +53,7 @@ def check_checkin_values(patient: Patient, values: dict) -> dict:
         multi_line=True,
     )
     if cleaned["adverse_event"] and not cleaned["adverse_event_details"]:
-        check.fail("adverse_event_details", "Please describe what happened.")
+        check.fail("adverse_event_details", N_("Please describe what happened."))
     cleaned["notes"] = check.text(
         "notes", values.get("notes") or "", required=False, max_length=TEXT_LIMIT, multi_line=True
     )

@@ -9,7 +9,7 @@ from tracker.models import Clinic, User
 from tracker.models.clinic import REGIMES
 from tracker.regions import country_of_timezone
 from tracker.services.audit import record_audit
-from tracker.services.validation import Checker, InvalidInput
+from tracker.services.validation import N_, Checker, InvalidInput
 
 MILESTONE_WEEKS_RANGE = (1, 260)
 # Each whole-number setting and the values a clinic may choose (docs/schedule-and-flags.md).
@@ -36,7 +36,9 @@ def whole_number(check: Checker, field: str, value, low: int, high: int) -> int 
         if text.lstrip("-").isdigit():
             value = int(text)
         elif text:
-            check.fail(field, f"Must be a whole number from {low} to {high}.")
+            check.fail(
+                field, N_("Must be a whole number from %(low)s to %(high)s.", low=low, high=high)
+            )
             return None
     return check.score(field, value, required=True, low=low, high=high)
 
@@ -52,7 +54,7 @@ def milestone_weeks(check: Checker, value) -> list[int] | None:
     else:
         parts = []
     if not parts:
-        check.fail("milestone_weeks", "Give at least one milestone, in weeks after treatment.")
+        check.fail("milestone_weeks", N_("Give at least one milestone, in weeks after treatment."))
         return None
     weeks = []
     for part in parts:
@@ -60,8 +62,13 @@ def milestone_weeks(check: Checker, value) -> list[int] | None:
         if isinstance(number, bool) or not isinstance(number, int) or not low <= number <= high:
             check.fail(
                 "milestone_weeks",
-                f"Each milestone must be a whole number of weeks from {low} to {high}: "
-                f"{part!s} is not.",
+                N_(
+                    "Each milestone must be a whole number of weeks from %(low)s to %(high)s: "
+                    "%(part)s is not.",
+                    low=low,
+                    high=high,
+                    part=str(part),
+                ),
             )
             return None
         weeks.append(number)
@@ -69,7 +76,10 @@ def milestone_weeks(check: Checker, value) -> list[int] | None:
     if duplicates:
         check.fail(
             "milestone_weeks",
-            "Each milestone may appear once: " + ", ".join(map(str, duplicates)) + " repeats.",
+            N_(
+                "Each milestone may appear once: %(weeks)s repeats.",
+                weeks=", ".join(map(str, duplicates)),
+            ),
         )
         return None
     return sorted(weeks)
@@ -81,7 +91,9 @@ def check_contact(check: Checker, values: dict, timezone: str | None) -> dict:
     if "country" in values:
         country = (values.get("country") or "").strip().upper() or None
         if country is not None and country not in phonenumbers.SUPPORTED_REGIONS:
-            check.fail("country", "Unknown country. Use a two-letter ISO code such as JP or GB.")
+            check.fail(
+                "country", N_("Unknown country. Use a two-letter ISO code such as JP or GB.")
+            )
         cleaned["country"] = country
     if "phone" in values:
         country = cleaned.get("country") or country_of_timezone(timezone)

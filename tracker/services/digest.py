@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tracker.clinic_words import FLAG_KIND_LABELS, evidence_text, word_for
 from tracker.extensions import db
-from tracker.followup.flags import describe_evidence
 from tracker.models import Clinic, Flag, Reminder
 from tracker.services.notifications import clinicians_of
 from tracker.services.outbox import queue_email
@@ -82,7 +82,8 @@ def queue_clinic_digest(clinic: Clinic, local_day, now: datetime) -> int:
 
 
 def digest_flags(reminder: Reminder) -> tuple[list[DigestRow], list[DigestRow]]:
-    """Load the digest's flags (still scoped to the reminder's clinic) as rows of text."""
+    """Load the digest's flags (still scoped to the reminder's clinic) as rows of text, in the
+    language of the caller's force_locale."""
     payload = reminder.payload or {}
     wanted = set(payload.get("new", [])) | set(payload.get("unattended", []))
     flags = {
@@ -100,9 +101,9 @@ def digest_flags(reminder: Reminder) -> tuple[list[DigestRow], list[DigestRow]]:
 
 def digest_row(flag: Flag) -> DigestRow:
     return DigestRow(
-        kind_label=flag.kind.replace("_", " ").capitalize(),
+        kind_label=word_for(FLAG_KIND_LABELS, flag.kind),
         patient_name=flag.patient.name,
         external_id=flag.patient.external_id,
         opened_on=flag.opened_at.date().isoformat(),
-        evidence=describe_evidence(flag.kind, flag.evidence or {}),
+        evidence=evidence_text(flag.kind, flag.evidence or {}),
     )

@@ -24,7 +24,7 @@ from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
 from tracker.services import reminders
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.validation import Checker
+from tracker.services.validation import N_, Checker
 from tracker.vocabulary import FLAG_KINDS, TEXT_LIMIT
 
 # What a clinician may decide; "checked_in" is set only when a patient with a missed
@@ -233,7 +233,7 @@ def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
         updated_at=now,
     )
     if not changed:
-        raise FlagClosed("This flag is resolved already.")
+        raise FlagClosed(N_("This flag is resolved already."))
     record_audit(
         flag.clinic_id,
         "flag.acknowledge",
@@ -266,7 +266,7 @@ def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: date
         updated_at=now,
     )
     if not changed:
-        raise FlagClosed("This flag is resolved already.")
+        raise FlagClosed(N_("This flag is resolved already."))
     record_audit(
         flag.clinic_id,
         "flag.resolve",

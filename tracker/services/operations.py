@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -11,7 +12,7 @@ from tracker.database import dialect_insert
 from tracker.extensions import db
 from tracker.models import Flag, Reminder, SchedulerHeartbeat, User
 from tracker.services.audit import record_audit
-from tracker.services.validation import Conflict
+from tracker.services.validation import N_, Conflict
 from tracker.vocabulary import FLAG_KINDS
 from tracker.vocabulary import OUTBOX_STATUSES as REMINDER_STATUSES
 
@@ -123,18 +124,28 @@ def operations_banner(now: datetime, clinic_id: int) -> str | None:
     sentences = []
     if not heartbeat_is_fresh(age):
         if age is None:
-            sentences.append("Reminders are not being sent: no scheduler has reported yet.")
+            sentences.append(
+                gettext("Reminders are not being sent: no scheduler has reported yet.")
+            )
         else:
             sentences.append(
-                "Reminders are not being sent: "
-                f"no scheduler has reported for {minutes(age)} minutes."
+                gettext(
+                    "Reminders are not being sent: no scheduler has reported for %(minutes)d "
+                    "minutes.",
+                    minutes=minutes(age),
+                )
             )
     if overdue.count:
         alert_minutes = minutes(current_app.config["REMINDER_OVERDUE_ALERT_SECONDS"])
-        are = "reminder is" if overdue.count == 1 else "reminders are"
         sentences.append(
-            f"{overdue.count} {are} more than {alert_minutes} minutes late "
-            f"(oldest: {minutes(overdue.oldest_seconds)} minutes)."
+            ngettext(
+                "%(num)d reminder is more than %(late)d minutes late (oldest: %(oldest)d minutes).",
+                "%(num)d reminders are more than %(late)d minutes late "
+                "(oldest: %(oldest)d minutes).",
+                overdue.count,
+                late=alert_minutes,
+                oldest=minutes(overdue.oldest_seconds),
+            )
         )
     return " ".join(sentences) or None
 
@@ -208,7 +219,7 @@ def retry_reminder(reminder: Reminder, actor: User, now: datetime) -> Reminder:
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise Conflict("status", "This reminder is not waiting for a retry any more.")
+        raise Conflict("status", N_("This reminder is not waiting for a retry any more."))
     record_audit(
         reminder.clinic_id,
         "reminder.retry",

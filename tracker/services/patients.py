@@ -16,7 +16,7 @@ from tracker.services.audit import record_audit
 from tracker.services.reminders import reschedule_patient
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
-from tracker.services.validation import Checker, Conflict
+from tracker.services.validation import N_, Checker, Conflict
 from tracker.timeutil import now_utc, today_in
 
 # What Japan's regenerative-medicine act asks a clinic to keep (all optional here).
@@ -71,7 +71,7 @@ def check_record_fields(check: Checker, values: dict, clinic: Clinic, cleaned: d
             try:
                 born = date.fromisoformat(born)
             except ValueError:
-                check.fail("date_of_birth", "Must be a date (YYYY-MM-DD).")
+                check.fail("date_of_birth", N_("Must be a date (YYYY-MM-DD)."))
                 born = None
         if born is not None:
             born = check.past_date("date_of_birth", born, today_in(clinic.timezone))
@@ -101,7 +101,7 @@ def create_patient(clinic: Clinic, actor: Actor, values: dict) -> Patient:
     values = {"timezone": None, "language": "en", "email": None, "phone": None, **values}
     cleaned = check_patient_values(values, clinic)
     if external_id_taken(clinic.id, cleaned["external_id"]):
-        raise Conflict("external_id", "A patient with this external ID already exists.")
+        raise Conflict("external_id", N_("A patient with this external ID already exists."))
     patient = Patient(clinic_id=clinic.id, **cleaned)
     db.session.add(patient)
     try:
@@ -111,7 +111,9 @@ def create_patient(clinic: Clinic, actor: Actor, values: dict) -> Patient:
     except IntegrityError as error:
         # Two requests raced for one external_id: the unique constraint decides.
         db.session.rollback()
-        raise Conflict("external_id", "A patient with this external ID already exists.") from error
+        raise Conflict(
+            "external_id", N_("A patient with this external ID already exists.")
+        ) from error
     return patient
 
 
@@ -124,7 +126,7 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
     if "external_id" in cleaned and external_id_taken(
         patient.clinic_id, cleaned["external_id"], except_id=patient.id
     ):
-        raise Conflict("external_id", "A patient with this external ID already exists.")
+        raise Conflict("external_id", N_("A patient with this external ID already exists."))
     changed = {field: value for field, value in cleaned.items() if getattr(patient, field) != value}
     for field, value in changed.items():
         setattr(patient, field, value)
@@ -143,7 +145,9 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise Conflict("external_id", "A patient with this external ID already exists.") from error
+        raise Conflict(
+            "external_id", N_("A patient with this external ID already exists.")
+        ) from error
     return patient
 
 

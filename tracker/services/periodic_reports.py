@@ -29,7 +29,7 @@ from tracker.services.adverse_events import check_day, clinic_today
 from tracker.services.audit import record_audit
 from tracker.services.flagging import thresholds_for
 from tracker.services.reminders import schedule_settings
-from tracker.services.validation import Checker
+from tracker.services.validation import N_, Checker
 from tracker.timeutil import now_utc
 
 COURSES = ("improved", "unchanged", "worse", "not_known")
@@ -220,9 +220,9 @@ def save_periodic_report(
     )
     year = plan_year(plan.accepted_on, index)
     if submitted_on is not None and submitted_on <= year.ends_on:
-        check.fail("submitted_on", "A periodic report is filed after its plan year has ended.")
+        check.fail("submitted_on", N_("A periodic report is filed after its plan year has ended."))
     if submitted_on is not None and not evaluation:
-        check.fail("evaluation", "Write the evaluation before recording the report as filed.")
+        check.fail("evaluation", N_("Write the evaluation before recording the report as filed."))
     check.done()
     report = filed_years(plan).get(index)
     if report is None:

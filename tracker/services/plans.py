@@ -11,7 +11,7 @@ from tracker.models.plan import PLAN_STATUSES, RISK_CLASSES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.scope import MAX_ID, clinic_select
-from tracker.services.validation import Checker, Conflict
+from tracker.services.validation import N_, Checker, Conflict
 
 TEXT_FIELDS = {
     "plan_number": (True, 64),
@@ -21,7 +21,7 @@ TEXT_FIELDS = {
     "processing_facility": (False, 300),
 }
 PLAN_FIELDS = (*TEXT_FIELDS, "risk_class", "submitted_on", "accepted_on", "status")
-TAKEN = "This clinic has a plan with this number already."
+TAKEN = N_("This clinic has a plan with this number already.")
 
 
 def read_day(check: Checker, field: str, value) -> date | None:
@@ -32,10 +32,10 @@ def read_day(check: Checker, field: str, value) -> date | None:
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            check.fail(field, "Must be a date (YYYY-MM-DD).")
+            check.fail(field, N_("Must be a date (YYYY-MM-DD)."))
             return None
     if isinstance(value, datetime) or not isinstance(value, date):
-        check.fail(field, "Must be a date (YYYY-MM-DD).")
+        check.fail(field, N_("Must be a date (YYYY-MM-DD)."))
         return None
     return value
 
@@ -52,18 +52,18 @@ def check_plan_values(values: dict) -> dict:
     if isinstance(risk_class, str) and risk_class.strip().isdigit():
         risk_class = int(risk_class.strip())
     if isinstance(risk_class, bool) or risk_class not in RISK_CLASSES:
-        check.fail("risk_class", "Must be 1, 2 or 3.")
+        check.fail("risk_class", N_("Must be 1, 2 or 3."))
     cleaned["risk_class"] = risk_class
     cleaned["submitted_on"] = read_day(check, "submitted_on", values.get("submitted_on"))
     cleaned["accepted_on"] = read_day(check, "accepted_on", values.get("accepted_on"))
     if cleaned["accepted_on"] and not cleaned["submitted_on"]:
-        check.fail("submitted_on", "A plan accepted by the committee was submitted first.")
+        check.fail("submitted_on", N_("A plan accepted by the committee was submitted first."))
     elif (
         cleaned["accepted_on"]
         and cleaned["submitted_on"]
         and cleaned["accepted_on"] < cleaned["submitted_on"]
     ):
-        check.fail("accepted_on", "Cannot be before the plan was submitted.")
+        check.fail("accepted_on", N_("Cannot be before the plan was submitted."))
     cleaned["status"] = check.choice("status", values.get("status") or "active", PLAN_STATUSES)
     check.done()
     return cleaned
@@ -146,24 +146,31 @@ def check_treatment_plan(
         if clinic.regulatory_regime == "jp_asrm":
             check.fail(
                 "plan_id",
-                "Under Japan's regenerative-medicine act every treatment names its provision plan.",
+                N_(
+                    "Under Japan's regenerative-medicine act every treatment names its provision plan."
+                ),
             )
         return None
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
-        check.fail("plan_id", "Must be the id of one of the clinic's provision plans.")
+        check.fail("plan_id", N_("Must be the id of one of the clinic's provision plans."))
         return None
     plan = db.session.scalar(
         clinic_select(ProvisionPlan, clinic.id).where(ProvisionPlan.id == value)
     )
     if plan is None:
-        check.fail("plan_id", "Must be the id of one of the clinic's provision plans.")
+        check.fail("plan_id", N_("Must be the id of one of the clinic's provision plans."))
         return None
     kept = editing is not None and editing.plan_id == plan.id
     if plan.status != "active" and not kept:
         check.fail(
-            "plan_id", f"Plan {plan.plan_number} is {plan.status}: no new treatment under it."
+            "plan_id",
+            N_(
+                "Plan %(number)s is %(status)s: no new treatment under it.",
+                number=plan.plan_number,
+                status=plan.status,
+            ),
         )
         return None
     return plan.id

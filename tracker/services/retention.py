@@ -9,6 +9,7 @@ from tracker.models import Patient
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.reminders import cancel_pending
+from tracker.services.validation import N_
 from tracker.timeutil import now_utc
 
 
@@ -27,12 +28,14 @@ def deletion_refusal(patient: Patient, now: datetime | None = None) -> str:
     last = max((t.treated_on for t in patient.treatments), default=None)
     today = local_date(now or now_utc(), clinic.timezone)
     if must_keep(clinic.regulatory_regime, last, today):
-        return (
+        return N_(
             "Japan's regenerative-medicine act requires this patient's records to be kept "
-            f"until {retention_ends_on(last).isoformat()} (10 years after the last treatment, "
-            f"on {last.isoformat()}). Archive the patient to hide them instead."
+            "until %(until)s (10 years after the last treatment, on %(last)s). Archive the "
+            "patient to hide them instead.",
+            until=retention_ends_on(last).isoformat(),
+            last=last.isoformat(),
         )
-    return (
+    return N_(
         "Patient records are never deleted in this tracker: their check-ins, flags, "
         "adverse events and audit log refer to them. Archive the patient to hide them instead."
     )

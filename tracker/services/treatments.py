@@ -14,7 +14,7 @@ from tracker.services.flagging import booster_recorded
 from tracker.services.plans import check_treatment_plan
 from tracker.services.reminders import reschedule_treatment, schedule_treatment
 from tracker.services.scope import MAX_ID
-from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, SMALLEST_DOSE, Checker
+from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, N_, SMALLEST_DOSE, Checker
 from tracker.timeutil import now_utc, today_in
 from tracker.vocabulary import TEXT_LIMIT
 
@@ -68,10 +68,10 @@ def check_treatment_values(
     )
     cleaned["plan_id"] = check_treatment_plan(check, patient.clinic, values.get("plan_id"), editing)
     if cleaned["used_frozen_dose"] and not cleaned["booster_of_id"]:
-        check.fail("used_frozen_dose", "Only a booster uses a frozen dose from the cell bank.")
+        check.fail("used_frozen_dose", N_("Only a booster uses a frozen dose from the cell bank."))
     already_used = editing is not None and editing.used_frozen_dose
     if cleaned["used_frozen_dose"] and not already_used and patient.frozen_doses < 1:
-        check.fail("used_frozen_dose", "The patient's cell bank has no frozen doses left.")
+        check.fail("used_frozen_dose", N_("The patient's cell bank has no frozen doses left."))
     check.done()
     return cleaned
 
@@ -82,16 +82,19 @@ def check_dose(check: Checker, value) -> Decimal | None:
     try:
         dose = Decimal(str(value))
     except InvalidOperation:
-        check.fail("cell_dose_million", "Must be a number of million cells, e.g. 50 or 12.5.")
+        check.fail("cell_dose_million", N_("Must be a number of million cells, e.g. 50 or 12.5."))
         return None
     if isinstance(value, bool) or not dose.is_finite() or dose <= 0 or dose > LARGEST_DOSE:
-        check.fail("cell_dose_million", "Must be a positive number of million cells.")
+        check.fail("cell_dose_million", N_("Must be a positive number of million cells."))
         return None
     if dose < SMALLEST_DOSE:
         # Kept to two decimals, a smaller dose would be stored as 0, which is no dose.
         check.fail(
             "cell_dose_million",
-            f"Must be at least {SMALLEST_DOSE} million cells (the dose is kept to two decimals).",
+            N_(
+                "Must be at least %(dose)s million cells (the dose is kept to two decimals).",
+                dose=SMALLEST_DOSE,
+            ),
         )
         return None
     return dose.quantize(DOSE_PLACES)
@@ -108,16 +111,16 @@ def check_booster_of(
         or not isinstance(booster_of, int)
         or not 0 < booster_of <= MAX_ID
     ):
-        check.fail("booster_of", "Must be the id of one of the patient's treatments.")
+        check.fail("booster_of", N_("Must be the id of one of the patient's treatments."))
         return None
     boosted = db.session.scalar(
         select(Treatment).where(Treatment.id == booster_of, Treatment.patient_id == patient.id)
     )
     if boosted is None or (editing is not None and boosted.id == editing.id):
-        check.fail("booster_of", "Must be an earlier treatment of the same patient.")
+        check.fail("booster_of", N_("Must be an earlier treatment of the same patient."))
         return None
     if treated_on is not None and boosted.treated_on >= treated_on:
-        check.fail("booster_of", "Must be an earlier treatment of the same patient.")
+        check.fail("booster_of", N_("Must be an earlier treatment of the same patient."))
         return None
     return boosted.id
 

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from tracker.followup.schedule import validate_timezone
+from tracker.messages import N_, Message  # noqa: F401  (services import both from here)
 from tracker.phones import INVALID_PHONE, InvalidPhone, normalise_phone
 from tracker.vocabulary import LANGUAGES
 
@@ -26,8 +27,10 @@ SINGLE_LINE_PATTERN = (
 )
 # Multi-line text keeps its line breaks; PostgreSQL cannot store NUL in text.
 MULTI_LINE_PATTERN = r"^[^\x00]*$"
-SINGLE_LINE_MESSAGE = "Must be one line without control characters (line breaks, tabs, NUL)."
-NUL_MESSAGE = "Must not contain NUL characters."
+
+
+SINGLE_LINE_MESSAGE = N_("Must be one line without control characters (line breaks, tabs, NUL).")
+NUL_MESSAGE = N_("Must not contain NUL characters.")
 # The longest phone number as people type it: 15 digits (E.164) with spaces, dashes, brackets.
 PHONE_MAX_LENGTH = 40
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
@@ -45,7 +48,7 @@ EMAIL_PATTERN = f"^[^@]+@(?![^@]*\\.(?:{RESERVED_DOMAINS})$)[^@]+\\.[^@]*[A-Za-z
 
 # The zones a patient or clinic may be in ("localtime" is the server's own, not an IANA name).
 IANA_ZONES = tuple(sorted(available_timezones() - {"localtime"}))
-ZONE_MESSAGE = "Unknown time zone. Use an IANA name such as Asia/Tokyo."
+ZONE_MESSAGE = N_("Unknown time zone. Use an IANA name such as Asia/Tokyo.")
 
 # A cell dose is stored to two decimals (Numeric(10, 2)): anything smaller would be kept as 0.
 DOSE_PLACES = Decimal("0.01")
@@ -96,18 +99,18 @@ class Checker:
         self, field: str, value, *, required: bool, max_length: int, multi_line: bool = False
     ) -> str | None:
         if not isinstance(value, str | None):
-            self.fail(field, "Must be text.")
+            self.fail(field, N_("Must be text."))
             return None
         # Before stripping: a trailing line break is as much a control character as any.
         value = value or ""
         refusal = multi_line_error(value) if multi_line else single_line_error(value)
         value = value.strip()
         if required and not value:
-            self.fail(field, "This field is required.")
+            self.fail(field, N_("This field is required."))
         elif refusal:
             self.fail(field, refusal)
         elif len(value) > max_length:
-            self.fail(field, f"Must be at most {max_length} characters.")
+            self.fail(field, N_("Must be at most %(count)s characters.", count=max_length))
         return value
 
     def score(
@@ -115,13 +118,15 @@ class Checker:
     ) -> int | None:
         if value is None or value == "":
             if required:
-                self.fail(field, "This field is required.")
+                self.fail(field, N_("This field is required."))
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(field, f"Must be a whole number from {low} to {high}.")
+            self.fail(
+                field, N_("Must be a whole number from %(low)s to %(high)s.", low=low, high=high)
+            )
             return None
         if not low <= value <= high:
-            self.fail(field, f"Must be between {low} and {high}.")
+            self.fail(field, N_("Must be between %(low)s and %(high)s.", low=low, high=high))
             return None
         return value
 
@@ -129,19 +134,27 @@ class Checker:
         try:
             return validate_timezone(value)
         except (ValueError, TypeError):
-            self.fail(field, f"Unknown time zone: {value!r}. Use an IANA name such as Asia/Tokyo.")
+            self.fail(
+                field,
+                N_(
+                    "Unknown time zone: %(zone)s. Use an IANA name such as Asia/Tokyo.",
+                    zone=repr(value),
+                ),
+            )
             return None
 
     def email(self, field: str, value) -> str | None:
         if value in (None, ""):
             return None
         if isinstance(value, str) and single_line_error(value):
-            self.fail(field, f"Not a valid email address: {SINGLE_LINE_MESSAGE}")
+            self.fail(
+                field, N_("Not a valid email address: %(reason)s", reason=SINGLE_LINE_MESSAGE)
+            )
             return None
         try:
             return validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as error:
-            self.fail(field, f"Not a valid email address: {error}")
+            self.fail(field, N_("Not a valid email address: %(reason)s", reason=str(error)))
             return None
 
     def phone(self, field: str, value, country: str | None) -> str | None:
@@ -149,7 +162,7 @@ class Checker:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         if not isinstance(value, str):
-            self.fail(field, "Must be text.")
+            self.fail(field, N_("Must be text."))
             return None
         if single_line_error(value) or len(value) > PHONE_MAX_LENGTH:
             self.fail(field, INVALID_PHONE)
@@ -157,29 +170,31 @@ class Checker:
         try:
             return normalise_phone(value, country)
         except InvalidPhone as error:
-            self.fail(field, str(error))
+            self.fail(field, error.args[0] if error.args else N_(INVALID_PHONE))
             return None
 
     def language(self, field: str, value) -> str | None:
         if value not in LANGUAGES:
-            self.fail(field, "Must be en (English) or ja (Japanese).")
+            self.fail(field, N_("Must be en (English) or ja (Japanese)."))
             return None
         return value
 
     def past_date(self, field: str, value, today: date) -> date | None:
         if value is None:
-            self.fail(field, "This field is required.")
+            self.fail(field, N_("This field is required."))
             return None
         if value > today:
-            self.fail(field, f"Cannot be in the future (today is {today.isoformat()}).")
+            self.fail(
+                field, N_("Cannot be in the future (today is %(today)s).", today=today.isoformat())
+            )
             return None
         if value < EARLIEST_DATE:
-            self.fail(field, f"Must be on or after {EARLIEST_DATE.isoformat()}.")
+            self.fail(field, N_("Must be on or after %(day)s.", day=EARLIEST_DATE.isoformat()))
             return None
         return value
 
     def choice(self, field: str, value, choices) -> str | None:
         if value not in choices:
-            self.fail(field, "Must be one of: " + ", ".join(choices) + ".")
+            self.fail(field, N_("Must be one of: %(choices)s.", choices=", ".join(choices)))
             return None
         return value

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
+from tracker.clinic_words import evidence_text
 from tracker.extensions import db
-from tracker.followup.flags import Reading, describe_evidence, treatment_series
+from tracker.followup.flags import Reading, treatment_series
 from tracker.followup.schedule import local_date
 from tracker.models import CheckIn, Flag, Treatment
 from tracker.services.adverse_events import clinic_today, clocks_of_flags
@@ -166,7 +167,7 @@ def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> Worklist
         days_since = (local_date(now, flag.patient.timezone) - treatment.treated_on).days
     return WorklistRow(
         flag=flag,
-        evidence_text=describe_evidence(flag.kind, flag.evidence or {}),
+        evidence_text=evidence_text(flag.kind, flag.evidence or {}),
         days_since_treatment=days_since,
         age=flag_age(flag.opened_at, now),
         readings=readings,
