@@ -10,6 +10,7 @@ from tests import factories
 from tests.html_page import by_id, parse_page
 from tests.outcome_cases import LASTING, four_knees, treat
 from tests.test_checkin_link import compiled_translations  # noqa: F401  (an autouse fixture)
+from tracker.extensions import db
 from tracker.models import AuditEvent
 
 
@@ -86,8 +87,9 @@ def test_unknown_filter_values_are_said_not_drawn(logged_in, knees):
     assert "km-curve" not in html
 
 
-def test_page_in_japanese(logged_in, knees):
-    logged_in.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ja"
+def test_page_in_japanese(logged_in, clinician, knees):
+    clinician.language = "ja"
+    db.session.commit()
     html = page_of(logged_in)
     assert "治療成績" in html
     assert "効果の持続期間" in html

@@ -7,6 +7,7 @@ import pytest
 from tests.html_page import by_id, parse_page
 from tests.outcome_cases import LASTING, RELAPSING, UNCHANGED, treat
 from tests.test_checkin_link import compiled_translations  # noqa: F401  (an autouse fixture)
+from tracker.extensions import db
 from tracker.templating import long_date
 
 
@@ -56,7 +57,8 @@ def test_without_baseline_says_so(logged_in, clinic, clinician):
 @pytest.mark.parametrize("language", ["ja"])
 def test_rows_in_japanese(logged_in, clinic, clinician, language):
     treatment = treat(clinic, clinician, 200, checkins=LASTING)
-    logged_in.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    clinician.language = language
+    db.session.commit()
 
     text = outcome_text(logged_in, treatment)
 
