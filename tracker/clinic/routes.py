@@ -11,9 +11,11 @@ from tracker.clinic.forms import (
     copy_errors,
     validate_with_rules,
 )
+from tracker.clinic.history import history_entries
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
 from tracker.phones import format_phone
+from tracker.services.patient_history import patient_history
 from tracker.services.patients import (
     Actor,
     check_patient_values,
@@ -92,7 +94,17 @@ def patient(patient_id: int):
     chart = charts.record_chart(
         patient, record.treatments, record.checkins, record.flags, today_in(patient.timezone)
     )
-    return render_template("clinic/patient.html", patient=patient, record=record, chart=chart)
+    history = history_entries(record.history)
+    return render_template(
+        "clinic/patient.html", patient=patient, record=record, chart=chart, history=history
+    )
+
+
+@bp.route("/patients/<int:patient_id>/history")
+def patient_history_page(patient_id: int):
+    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
+    history = history_entries(patient_history(patient))
+    return render_template("clinic/patient_history.html", patient=patient, history=history)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])
