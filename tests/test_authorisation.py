@@ -19,6 +19,7 @@ PAGES = [
     ("GET", "/patients/new"),
     ("GET", "/patients/{patient}"),
     ("GET", "/patients/{patient}/edit"),
+    ("GET", "/patients/{patient}/history"),
     ("GET", "/patients/{patient}/treatments/new"),
     ("GET", "/treatments/{treatment}/edit"),
     ("GET", "/compliance"),

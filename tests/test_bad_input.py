@@ -2,6 +2,7 @@
 doses too small to store, methods a URL does not take (API, clinician forms and CLI)."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -343,7 +344,36 @@ def test_openapi_states_the_text_rules(openapi):
 
 
 def test_openapi_states_the_date_rules(openapi):
-    treated_on = properties(openapi, "TreatmentCreate")["treated_on"]
-    assert treated_on["format"] == "date"
-    assert "1950-01-01" in treated_on["description"]
-    assert "future" in treated_on["description"]
+    # OpenAPI cannot bound a date by today: a format of our own says so, named in the description.
+    for schema, field in [
+        ("TreatmentCreate", "treated_on"),
+        ("CheckInCreate", "recorded_on"),
+        ("PatientCreate", "date_of_birth"),
+        ("AdverseEventCreate", "aware_on"),
+        ("AdverseEventCreate", "onset_on"),
+        ("AssessmentIn", "onset_on"),
+        ("ReportedIn", "reported_to_minister_on"),
+    ]:
+        day = properties(openapi, schema)[field]
+        assert day["format"] == "past-date", (schema, field)
+        assert "1950-01-01" in day["description"]
+        assert "future" in day["description"]
+        assert "past-date is a format of our own" in day["description"]
+
+
+def test_openapi_states_the_rules_of_plans_and_adverse_events(openapi):
+    plan = properties(openapi, "PlanCreate")
+    assert re.search(plan["title"]["pattern"], "  Knee PRP  ")
+    assert not re.search(plan["title"]["pattern"], "   ")
+    assert not re.search(plan["title"]["pattern"], "x" * 301)
+    assert re.search(plan["processing_facility"]["pattern"], "")
+    assert plan["risk_class"]["enum"] == [1, 2, 3]
+    assert "before" in plan["accepted_on"]["description"]
+    description = properties(openapi, "AdverseEventCreate")["description"]["pattern"]
+    assert re.search(description, "Swelling.\nSeen on day 3.")
+    assert not re.search(description, " \n\t")
+    assert properties(openapi, "PatientCreate")["sex"]["enum"][-1] is None
+    assessment = openapi["components"]["schemas"]["AssessmentIn"]
+    assert set(assessment["required"]) == {"seriousness", "causality"}
+    status = openapi["paths"]["/api/v1/adverse-events"]["get"]["parameters"][0]["schema"]
+    assert status["enum"] == ["open", "all", "to_assess", "to_report", "reported", "not_reportable"]

@@ -334,3 +334,29 @@ def test_patient_with_a_bad_sex_or_a_future_birth_answers_422(api):
 
     assert response.status_code == 422
     assert {"sex", "date_of_birth"} <= set(response.get_json()["errors"])
+
+
+def test_adverse_event_description_and_committee_opinion_keep_their_line_breaks(
+    api, patient, treatment
+):
+    created = api.post(
+        "/api/v1/adverse-events",
+        json={"patient_id": patient.id, "description": "Swelling at the site.\nSeen on day 3."},
+    )
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["description"] == "Swelling at the site.\nSeen on day 3."
+    event_id = created.get_json()["id"]
+    api.post(
+        f"/api/v1/adverse-events/{event_id}/assessment",
+        json={"seriousness": "non_serious", "causality": "related"},
+    )
+
+    reported = api.post(
+        f"/api/v1/adverse-events/{event_id}/reported",
+        json={"committee_opinion": "Continue the plan.\nReview at the next meeting."},
+    )
+
+    assert reported.status_code == 200, reported.get_json()
+    assert reported.get_json()["committee_opinion"] == (
+        "Continue the plan.\nReview at the next meeting."
+    )

@@ -1,6 +1,6 @@
 """The OpenAPI document matches the API: schemathesis, every check on, finds no failure."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
@@ -20,6 +20,7 @@ from tracker.models import ApiToken
 from tracker.services.actors import Actor
 from tracker.services.api_tokens import hash_token
 from tracker.services.treatments import record_treatment
+from tracker.services.validation import EARLIEST_DATE
 
 TOKEN = "fut_schemathesis-clinician-token"  # only its hash is stored, as for a real token
 CONFIG = schemathesis.Config.from_dict(
@@ -55,14 +56,46 @@ def dialable_numbers() -> st.SearchStrategy[str]:
     return st.sampled_from(international + japanese)
 
 
-# The document's own format for phones: the seeded clinic is in Japan.
+def past_dates() -> st.SearchStrategy[str]:
+    """Days from 1950 up to yesterday in UTC, which has come in every time zone."""
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    return st.dates(EARLIEST_DATE, yesterday).map(date.isoformat)
+
+
+# The document's own formats: phones (the seeded clinic is in Japan), days that have come.
 schemathesis.openapi.format("phone", dialable_numbers())
+schemathesis.openapi.format("past-date", past_dates())
 
 # Loaded at collection, so each operation is a test of its own; every call goes to the app of
 # the backend under test.
 schema = schemathesis.openapi.from_wsgi(
     "/api/v1/openapi.json", create_app(DocumentOnlyConfig), config=CONFIG
 )
+
+
+def iso_day(value) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+# Coverage cases meet case hooks only, so the rule is applied to the whole case.
+@schema.hook("map_case")
+def submitted_before_accepted(context, case):
+    """Give a plan the order its description states: submitted, then accepted on or after."""
+    body = case.body
+    if case.operation.label != "POST /api/v1/plans" or not isinstance(body, dict):
+        return case
+    accepted = iso_day(body.get("accepted_on"))
+    if accepted is None:
+        return case
+    submitted = body.get("submitted_on")
+    if submitted is None:
+        case.body = {**body, "submitted_on": body["accepted_on"]}
+    elif iso_day(submitted) is not None and iso_day(submitted) > accepted:
+        case.body = {**body, "submitted_on": body["accepted_on"], "accepted_on": submitted}
+    return case
 
 
 def seed_patient_record(clinic, clinician) -> None:
@@ -88,12 +121,16 @@ def seeded_clinic(request, app_for_backend):
     """A clinic whose clinician holds TOKEN; no app context stays pushed during the calls.
 
     Reads and flag decisions meet a seeded patient record, so real answers are checked against
-    the document. Recording a treatment or a check-in meets no patient (404 after validation):
-    on a real patient, generated values break rules OpenAPI can only describe (no date in the
-    future, a booster of an earlier treatment), and request-level tests cover those.
+    the document. Recording a treatment, a check-in or an adverse event meets no patient (404
+    after validation): on a real patient, generated values break rules OpenAPI can only describe
+    (a booster of an earlier treatment, one of the patient's treatments, an onset before the
+    clinic learned of it), and request-level tests cover those.
     """
     operation = request.node.name
-    records_for_a_patient = "POST /api/v1/patients/{patient_id}" in operation
+    records_for_a_patient = (
+        "POST /api/v1/patients/{patient_id}" in operation
+        or "POST /api/v1/adverse-events]" in operation
+    )
     with app_for_backend.app_context():
         limiter.reset()
         clinic = factories.ClinicFactory(name="Tokyo Knee Clinic", timezone="Asia/Tokyo")

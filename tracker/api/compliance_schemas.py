@@ -2,21 +2,55 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from tracker.api.schemas import StrictSchema, UTCDateTime
-from tracker.followup.reporting import CAUSALITY, SERIOUSNESS
+from tracker.api.schemas import (
+    StrictSchema,
+    UTCDateTime,
+    WholeNumber,
+    clinic_day,
+    multi_line,
+    required_text,
+)
+from tracker.followup.reporting import CAUSALITY, SERIOUSNESS, STATUSES
 from tracker.models.adverse_event import OUTCOMES
-from tracker.models.plan import PLAN_STATUSES
+from tracker.models.plan import PLAN_STATUSES, RISK_CLASSES
+from tracker.services.plans import TEXT_FIELDS
+from tracker.services.validation import text_pattern
+
+CLINIC_ZONE = "the clinic's"
+
+
+def plan_text(name: str, description: str = "", **kwargs) -> fields.String:
+    """One line the service checks, so every field's message comes at once; the pattern says how."""
+    required, max_length = TEXT_FIELDS[name]
+    return fields.String(
+        required=required,
+        metadata={
+            "pattern": text_pattern(max_length, required=required),
+            "description": f"{description} One line: no control characters; at most "
+            f"{max_length} characters besides blanks around them.".strip(),
+        },
+        **kwargs,
+    )
 
 
 class PlanCreate(StrictSchema):
-    plan_number = fields.String(required=True, metadata={"description": "計画番号"})
-    title = fields.String(required=True)
-    risk_class = fields.Integer(strict=True, required=True, metadata={"enum": [1, 2, 3]})
-    committee_name = fields.String(required=True)
-    committee_number = fields.String(required=True)
-    submitted_on = fields.Date(load_default=None, allow_none=True)
-    accepted_on = fields.Date(load_default=None, allow_none=True)
-    processing_facility = fields.String(load_default="")
+    plan_number = plan_text("plan_number", "計画番号.")
+    title = plan_text("title")
+    risk_class = WholeNumber(required=True, metadata={"enum": list(RISK_CLASSES)})
+    committee_name = plan_text("committee_name", "The certified committee (認定再生医療等委員会).")
+    committee_number = plan_text("committee_number")
+    submitted_on = fields.Date(
+        load_default=None, allow_none=True, metadata={"description": "Required with accepted_on."}
+    )
+    # Which day comes first is beyond JSON Schema: the description says it.
+    accepted_on = fields.Date(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Needs submitted_on, and cannot be before it."},
+    )
+    processing_facility = plan_text(
+        "processing_facility", "The cell processing facility.", load_default=""
+    )
     status = fields.String(load_default="active", validate=validate.OneOf(PLAN_STATUSES))
 
 
@@ -54,45 +88,59 @@ class AdverseEventQuery(Schema):
 
     status = fields.String(
         load_default="open",
+        validate=validate.OneOf(["open", "all", *STATUSES]),
         metadata={"description": "open (to assess or to report), all, or one status."},
     )
 
 
 class AdverseEventCreate(StrictSchema):
-    patient_id = fields.Integer(strict=True, required=True)
-    description = fields.String(required=True)
-    aware_on = fields.Date(
+    patient_id = WholeNumber(required=True)
+    description = required_text("What happened.")
+    aware_on = clinic_day(
+        "The day the clinic learned of it; defaults to today.",
+        CLINIC_ZONE,
         load_default=None,
         allow_none=True,
-        metadata={"description": "The day the clinic learned of it; defaults to today."},
     )
-    onset_on = fields.Date(load_default=None, allow_none=True)
-    treatment_id = fields.Integer(strict=True, load_default=None, allow_none=True)
+    onset_on = clinic_day(
+        "The day it began: not after aware_on.", CLINIC_ZONE, load_default=None, allow_none=True
+    )
+    treatment_id = WholeNumber(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "One of the patient's treatments; defaults to the latest on or "
+            "before the onset (or aware_on)."
+        },
+    )
 
 
 class AssessmentIn(StrictSchema):
     # Refused words are the service's to explain, with every field's message at once.
-    seriousness = fields.String(
-        load_default=None, allow_none=True, metadata={"enum": list(SERIOUSNESS)}
+    seriousness = fields.String(required=True, metadata={"enum": list(SERIOUSNESS)})
+    causality = fields.String(required=True, metadata={"enum": list(CAUSALITY)})
+    outcome = fields.String(
+        load_default=None, allow_none=True, metadata={"enum": [*OUTCOMES, None]}
     )
-    causality = fields.String(
-        load_default=None, allow_none=True, metadata={"enum": list(CAUSALITY)}
+    onset_on = clinic_day(
+        "The day it began: not after aware_on.", CLINIC_ZONE, load_default=None, allow_none=True
     )
-    outcome = fields.String(load_default=None, allow_none=True, metadata={"enum": list(OUTCOMES)})
-    onset_on = fields.String(load_default=None, allow_none=True, metadata={"format": "date"})
+
+
+def report_day(description: str) -> fields.Date:
+    return clinic_day(
+        f"{description} Not before aware_on.", CLINIC_ZONE, load_default=None, allow_none=True
+    )
 
 
 class ReportedIn(StrictSchema):
-    reported_to_committee_on = fields.String(
-        load_default=None, allow_none=True, metadata={"format": "date"}
+    reported_to_committee_on = report_day(
+        "Reported to the certified committee on. Give at least one of the three dates, or the "
+        "committee's opinion."
     )
-    reported_to_minister_on = fields.String(
-        load_default=None, allow_none=True, metadata={"format": "date"}
-    )
-    processor_notified_on = fields.String(
-        load_default=None, allow_none=True, metadata={"format": "date"}
-    )
-    committee_opinion = fields.String(load_default="")
+    reported_to_minister_on = report_day("Reported to the minister on.")
+    processor_notified_on = report_day("Cell processing facility notified on.")
+    committee_opinion = multi_line()
 
 
 class AdverseEventOut(Schema):

@@ -16,6 +16,7 @@ from tracker.services.validation import (
     LARGEST_DOSE,
     MULTI_LINE_PATTERN,
     PHONE_MAX_LENGTH,
+    REQUIRED_TEXT_PATTERN,
     SINGLE_LINE_PATTERN,
     SMALLEST_DOSE,
     ZONE_MESSAGE,
@@ -32,6 +33,8 @@ FUNCTION = {
 GLOBAL = {
     "description": "Considering everything, how the joint is doing: 0 very well, 10 very poorly."
 }
+# A format of our own for a day that has come: OpenAPI can bound a number, never a date by today.
+PAST_DATE = "past-date"
 
 
 def refuse_blank_or_control_characters(value: str) -> None:
@@ -41,6 +44,11 @@ def refuse_blank_or_control_characters(value: str) -> None:
     message = single_line_error(value)
     if message:
         raise ValidationError(message)
+
+
+def refuse_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be blank.")
 
 
 def refuse_nul(value: str) -> None:
@@ -74,14 +82,28 @@ def multi_line(description: str = "") -> fields.String:
     )
 
 
-def clinic_day(description: str, **kwargs) -> fields.Date:
-    """A day in the patient's life, as the services accept it (OpenAPI cannot bound a date)."""
+def clinic_day(description: str, zone: str = "the patient's", **kwargs) -> fields.Date:
+    """A day in the patient's life, as the services accept it: from 1950, never in the future."""
     return fields.Date(
         metadata={
-            "description": f"{description} From {EARLIEST_DATE.isoformat()} up to today "
-            "in the patient's time zone, never in the future."
+            "format": PAST_DATE,
+            "description": f"{description} A date (YYYY-MM-DD) from {EARLIEST_DATE.isoformat()} "
+            f"up to today in {zone} time zone, never in the future. {PAST_DATE} is a format of "
+            "our own: OpenAPI cannot bound a date by today.",
         },
         **kwargs,
+    )
+
+
+def required_text(description: str = "") -> fields.String:
+    """A free-text field that must say something; line breaks allowed, no NUL."""
+    return fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=TEXT_LIMIT), refuse_blank, refuse_nul],
+        metadata={
+            "pattern": REQUIRED_TEXT_PATTERN,
+            "description": (description + " Not blank; line breaks allowed; no NUL.").strip(),
+        },
     )
 
 
@@ -152,8 +174,8 @@ class PatientCreate(StrictSchema):
     language = fields.String(load_default="en", validate=validate.OneOf(LANGUAGES))
     frozen_doses = WholeNumber(load_default=0, validate=validate.Range(0, 100))
     # Kept for Japan's regenerative-medicine act; the service checks them.
-    date_of_birth = fields.Date(load_default=None, allow_none=True)
-    sex = fields.String(load_default=None, allow_none=True, metadata={"enum": list(SEXES)})
+    date_of_birth = clinic_day("Date of birth.", "the clinic's", load_default=None, allow_none=True)
+    sex = fields.String(load_default=None, allow_none=True, metadata={"enum": [*SEXES, None]})
     address = single_line(500, "Postal address (optional).", load_default=None, allow_none=True)
     diagnosis = single_line(500, "The diagnosis treated.", load_default=None, allow_none=True)
 

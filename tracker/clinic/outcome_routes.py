@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from tracker.clinic import bp, charts, outcome_charts
 from tracker.clinic.forms import OutcomeEventForm, copy_errors, validate_with_rules
+from tracker.clinic.history import history_entries
 from tracker.clinic.outcome_words import published_expectations, summary_sentences
 from tracker.extensions import db
 from tracker.followup.outcome_summary import GROUP_BY
@@ -62,6 +63,7 @@ def render_patient_page(patient: Patient, event_form: OutcomeEventForm | None = 
         outcomes=outcomes,
         outcome_events=events,
         event_form=event_form or outcome_event_form(patient),
+        history=history_entries(record.history),
     )
 
 

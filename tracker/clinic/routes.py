@@ -12,10 +12,12 @@ from tracker.clinic.forms import (
     copy_errors,
     validate_with_rules,
 )
+from tracker.clinic.history import history_entries
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
 from tracker.phones import format_phone
 from tracker.services.actors import Actor
+from tracker.services.patient_history import patient_history
 from tracker.services.patients import (
     check_patient_values,
     create_patient,
@@ -92,6 +94,13 @@ def patient(patient_id: int):
 
     patient = view_patient(patient_id, current_user.clinic_id, acting_user())
     return render_patient_page(patient)
+
+
+@bp.route("/patients/<int:patient_id>/history")
+def patient_history_page(patient_id: int):
+    patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
+    history = history_entries(patient_history(patient))
+    return render_template("clinic/patient_history.html", patient=patient, history=history)
 
 
 @bp.route("/patients/<int:patient_id>/edit", methods=["GET", "POST"])

@@ -3,10 +3,11 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
 from tracker.models.types import UTCDateTime
+from tracker.models.user import User
 from tracker.timeutil import now_utc
 
 
@@ -25,3 +26,4 @@ class AuditEvent(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     ip: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict | None] = mapped_column(JSON)
+    actor: Mapped[User | None] = relationship()

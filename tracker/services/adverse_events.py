@@ -155,8 +155,13 @@ def check_new_event(patient: Patient, values: dict, today: date) -> dict:
     onset_on = check_day(check, "onset_on", values.get("onset_on"), required=False, today=today)
     if aware_on and onset_on and onset_on > aware_on:
         check.fail("onset_on", N_("The event cannot begin after the clinic learned of it."))
+    # Typed in a text area: what happened may take several lines.
     description = check.text(
-        "description", values.get("description"), required=True, max_length=TEXT_LIMIT
+        "description",
+        values.get("description"),
+        required=True,
+        max_length=TEXT_LIMIT,
+        multi_line=True,
     )
     treatment = patient_treatment(check, patient, values.get("treatment_id"), onset_on or aware_on)
     check.done()
@@ -258,6 +263,7 @@ def check_reports(event: AdverseEvent, values: dict, today: date) -> dict:
         values.get("committee_opinion") or "",
         required=False,
         max_length=TEXT_LIMIT,
+        multi_line=True,
     )
     if not any(cleaned[field] for field in REPORT_DATE_FIELDS) and not cleaned["committee_opinion"]:
         check.fail("reported_to_committee_on", N_("Give the date of at least one report."))

@@ -9,10 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
-from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment
+from tracker.models import AuditEvent, CheckIn, Clinic, Flag, Patient, Reminder, Treatment
 from tracker.models.patient import SEXES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
+from tracker.services.patient_history import HISTORY_ON_PAGE, patient_history
 from tracker.services.reminders import reschedule_patient
 from tracker.services.scope import clinic_select, get_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
@@ -128,6 +129,11 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
     ):
         raise Conflict("external_id", N_("A patient with this external ID already exists."))
     changed = {field: value for field, value in cleaned.items() if getattr(patient, field) != value}
+    # Old -> new, so the patient page's history can say what changed.
+    old_and_new = {
+        field: [as_json(getattr(patient, field)), as_json(value)]
+        for field, value in changed.items()
+    }
     for field, value in changed.items():
         setattr(patient, field, value)
     try:
@@ -140,7 +146,7 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
             patient.id,
             actor.user,
             actor.kind,
-            {"fields": sorted(changed)},
+            {"fields": sorted(changed), "changed": old_and_new},
         )
         db.session.commit()
     except IntegrityError as error:
@@ -149,6 +155,10 @@ def update_patient(patient: Patient, actor: Actor, values: dict) -> Patient:
             "external_id", N_("A patient with this external ID already exists.")
         ) from error
     return patient
+
+
+def as_json(value):
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0) -> list[Patient]:
@@ -188,6 +198,8 @@ class PatientRecord:
     portal_links: list[Reminder] = dataclasses.field(
         default_factory=list
     )  # links the patient asked for
+    history: list[AuditEvent] = dataclasses.field(default_factory=list)  # newest first
+    more_history: bool = False  # older events than these are on the history page
 
     def treatment_of(self, reminder: Reminder) -> Treatment | None:
         """The treatment whose follow-up a reminder belongs to."""
@@ -195,7 +207,7 @@ class PatientRecord:
 
 
 def patient_record(patient: Patient) -> PatientRecord:
-    """Load a patient's treatments, check-ins, emails and flags (four queries)."""
+    """Load a patient's treatments, check-ins, emails, flags and history (five queries)."""
     checkins = db.session.scalars(
         select(CheckIn)
         .where(CheckIn.patient_id == patient.id)
@@ -212,4 +224,13 @@ def patient_record(patient: Patient) -> PatientRecord:
     treatments = sorted(patient.treatments, key=lambda t: (t.treated_on, t.id), reverse=True)
     follow_up = [reminder for reminder in reminders if reminder.kind != "portal_link"]
     portal_links = [reminder for reminder in reminders if reminder.kind == "portal_link"]
-    return PatientRecord(treatments, list(checkins), follow_up, list(flags), portal_links)
+    history = patient_history(patient, HISTORY_ON_PAGE + 1)
+    return PatientRecord(
+        treatments,
+        list(checkins),
+        follow_up,
+        list(flags),
+        portal_links,
+        history[:HISTORY_ON_PAGE],
+        len(history) > HISTORY_ON_PAGE,
+    )

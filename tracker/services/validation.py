@@ -27,13 +27,22 @@ SINGLE_LINE_PATTERN = (
 )
 # Multi-line text keeps its line breaks; PostgreSQL cannot store NUL in text.
 MULTI_LINE_PATTERN = r"^[^\x00]*$"
-
-
+# Everything str.strip() removes: required multi-line text must hold something else.
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+REQUIRED_TEXT_PATTERN = f"^[^\\x00]*[^\\x00{WHITESPACE}][^\\x00]*$"
 SINGLE_LINE_MESSAGE = N_("Must be one line without control characters (line breaks, tabs, NUL).")
 NUL_MESSAGE = N_("Must not contain NUL characters.")
 # The longest phone number as people type it: 15 digits (E.164) with spaces, dashes, brackets.
 PHONE_MAX_LENGTH = 40
 _CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
+
+
+def text_pattern(max_length: int, *, required: bool) -> str:
+    """Spell Checker.text's rule for one line as a regex: blanks around, 1..max_length between."""
+    blank = f"[{BLANK_CHARACTERS}]*"
+    edge = f"[^{CONTROL_CHARACTERS}{BLANK_CHARACTERS}]"
+    core = f"{edge}(?:[^{CONTROL_CHARACTERS}]{{0,{max_length - 2}}}{edge})?"
+    return f"^{blank}{core}{blank}$" if required else f"^{blank}(?:{core})?{blank}$"
 
 
 def any_case(word: str) -> str:
