@@ -1,6 +1,7 @@
 """The clinician UI: worklist, patients, treatments."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from tracker.clinic import bp, charts
@@ -80,8 +81,16 @@ def new_patient():
         except (InvalidInput, Conflict) as error:
             copy_errors(form, error.errors)
         else:
-            flash(f"Patient {patient.name} recorded.", "success")
-            return redirect(url_for("clinic.patient", patient_id=patient.id))
+            # One flow: the follow-up only starts once the treatment is recorded.
+            flash(
+                gettext(
+                    "Patient %(name)s recorded. Next, record the treatment: the follow-up"
+                    " emails are planned from its date.",
+                    name=patient.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("clinic.new_treatment", patient_id=patient.id))
     return render_template("clinic/patient_form.html", form=form, patient=None, timezones=TIMEZONES)
 
 
@@ -148,6 +157,8 @@ def plan_choices(clinic, treatment: Treatment | None) -> list:
 def new_treatment(patient_id: int):
     patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
     form = treatment_form(patient)
+    if request.method == "GET":
+        form.treated_on.data = today_in(patient.timezone)
     if validate_with_rules(form, lambda: check_treatment_values(patient, form.values())):
         try:
             treatment = record_treatment(patient, acting_user(), form.values())
