@@ -83,7 +83,7 @@ def path_through(points: Sequence[tuple[float, float]]) -> str:
 
 
 def sparkline(
-    treated_on: date, readings: Sequence[Scored], width: int = 150, height: int = 34
+    treated_on: date, readings: Sequence[Scored], width: int = 120, height: int = 36
 ) -> Sparkline | None:
     """Lay out stiffness and pain of one treatment's series over days since treatment."""
     if not readings:

@@ -15,7 +15,7 @@ from tracker.models.flag import KINDS
 from tracker.services.scope import requested_page
 from tracker.timeutil import now_utc
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50  # two screens of compact rows at 1366x900
 KIND_ORDER = case({kind: position for position, kind in enumerate(KINDS)}, value=Flag.kind)
 ACTIVE = ("open", "acknowledged")
 OWNER_FILTERS = ("mine", "unowned")  # anything else means anyone's
