@@ -99,7 +99,12 @@ def patient(patient_id: int):
     patient = view_patient(patient_id, current_user.clinic_id, acting_user())
     record = patient_record(patient)
     chart = charts.record_chart(
-        patient, record.treatments, record.checkins, record.flags, today_in(patient.timezone)
+        patient,
+        record.treatments,
+        record.checkins,
+        record.flags,
+        today_in(patient.timezone),
+        shown_id=request.args.get("treatment", type=int),
     )
     return render_template("clinic/patient.html", patient=patient, record=record, chart=chart)
 
