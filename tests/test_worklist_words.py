@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from tests.test_checkin_link import compiled_translations  # noqa: F401  (an autouse fixture)
 from tests.test_worklist import add_flag, ago, flagged_patient, row_ids
 from tracker.extensions import db
 from tracker.services.worklist import PAGE_SIZE
@@ -35,3 +36,18 @@ def test_worklist_dates_are_one_format_and_never_break(logged_in, clinic):
     treated_on = flag.treatment.treated_on
     assert f'<span class="date">{treated_on.day} {treated_on.strftime("%b %Y")}</span>' in html
     assert treated_on.isoformat() not in html.split("<tbody>")[1]
+
+
+def test_worklist_and_chart_read_in_japanese(logged_in, clinic, clinician):
+    flag = flagged_patient(clinic)
+    clinician.language = "ja"
+    db.session.commit()
+    html = logged_in.get("/").get_data(as_text=True)
+    treated_on = flag.treatment.treated_on
+    assert "確認待ちのフラグ 1件" in html and "追加投与の適期" in html
+    assert f"{treated_on.year}年{treated_on.month}月{treated_on.day}日" in html
+    assert "最良 2（" in html and "1月24日" in html and "担当する" in html
+    for english in ("best 2 on", "Take", "flags to review", "What was seen", "waiting "):
+        assert english not in html, english
+    page = logged_in.get(f"/patients/{flag.patient_id}").get_data(as_text=True)
+    assert "こわばりと痛み" in page and "治療前（0日目）" in page
