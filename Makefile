@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
+# `make run` ports: the web app (and its mailbox page) and the SMTP sink; the environment may set them.
+WEB_PORT ?= 5000
+MAIL_PORT ?= 8025
+export WEB_PORT MAIL_PORT
 
 .PHONY: run test lint format bench translations clean
 

@@ -154,28 +154,55 @@ def test_chart_leaves_out_a_threshold_above_10():
     assert drawn.nadir.value == 9 and drawn.threshold is None
 
 
-def test_chart_puts_earlier_treatments_at_negative_days():
+def test_chart_of_a_booster_starts_from_its_own_day_0():
     booster_on = on(120)
     drawn = chart(
         zero=booster_on,
         today=booster_on + timedelta(days=20),
-        treatments=[ChartTreatment(booster_on, True), ChartTreatment(TREATED_ON, False)],
+        readings=readings((14, 2, 3), (47, 5, 5), (125, 3, 3)),
+        treatments=[ChartTreatment(booster_on, True)],
+        nadir=None,
     )
-    first, booster = drawn.treatments
-    assert (first.day, first.kind) == (-120, "treatment")
-    assert (booster.day, booster.kind, booster.label) == (0, "booster", "Booster")
-    assert first.x == drawn.plot.left < booster.x
-    assert [dot.day for dot in drawn.stiffness] == [-106, -90, -80, -73]
-    assert any(tick.value == 0 for tick in drawn.day_ticks)
+    (booster,) = drawn.treatments
+    assert (booster.day, booster.kind, booster.x) == (0, "booster", drawn.plot.left)
+    # Only the booster's own series: nothing from before it, no negative days.
+    assert [dot.day for dot in drawn.stiffness] == [5]
+    assert drawn.day_ticks[0].value == 0
 
 
-def test_chart_marks_open_flags_at_their_day_and_clamps_them_inside():
+def test_chart_series_stops_the_day_before_the_next_treatment():
+    drawn = chart(ends_on=on(44), today=on(200))
+    assert [dot.day for dot in drawn.stiffness] == [14, 30, 40]
+    assert drawn.today is None  # today belongs to the later treatment's chart
+
+
+def test_chart_starts_from_the_baseline_at_day_0_and_marks_today():
+    drawn = chart(baseline=(7, 6))
+    y = {tick.value: tick.position for tick in drawn.score_ticks}
+    assert (drawn.baseline_stiffness.x, drawn.baseline_stiffness.y) == (
+        drawn.plot.left,
+        y[6] - (y[6] - y[8]) / 2,
+    )
+    assert numbers(drawn.stiffness_path)[0] == (
+        drawn.baseline_stiffness.x,
+        drawn.baseline_stiffness.y,
+    )
+    assert drawn.baseline_pain.value == 6 and drawn.baseline_pain.y == y[6]
+    assert drawn.today.day == 60 and drawn.plot.left < drawn.today.x <= drawn.plot.right
+
+
+def test_chart_labels_near_the_edges_hang_inwards():
+    drawn = chart(today=on(364))
+    assert drawn.today.anchor == "end"
+    assert drawn.treatments[0].anchor == "start"
+
+
+def test_chart_marks_open_flags_at_their_day_and_leaves_out_other_series():
     drawn = chart(
         flags=[ChartFlag(on(47), "booster_window", "open"), ChartFlag(on(900), "relapse", "open")]
     )
-    seen, clamped = drawn.flags
+    (seen,) = drawn.flags
     assert seen.x == drawn.stiffness[-1].x and seen.kind == "booster_window"
-    assert clamped.x == drawn.plot.right
     points = drawn.flag_points(seen)
     assert re.fullmatch(r"[\d., ]+", points) and points.count(",") == 3
 
@@ -206,14 +233,16 @@ def test_patient_page_shows_the_chart_with_a_table_for_screen_readers(logged_in,
 
     html = logged_in.get(f"/patients/{patient.id}").get_data(as_text=True)
 
-    assert '<svg class="chart" viewBox="0 0 720 300"' in html
+    assert '<svg class="chart" viewBox="0 0 960 320"' in html
+    assert 'class="dot baseline stiff"' in html and 'class="dot baseline pain"' in html
+    assert '<line class="today"' in html
     assert 'class="line stiff"' in html and 'class="line pain"' in html
     assert 'class="nadir"' in html and "nadir 2" in html
     assert 'class="threshold"' in html and "rise threshold 4" in html
     assert 'class="milestone-label"' in html and "2 wk" in html
     assert 'class="marker treatment"' in html
     assert 'class="flag-marker booster_window"' in html
-    assert "<caption>Stiffness and pain by day since the latest treatment" in html
+    assert "<caption>Stiffness and pain by day since the treatment of 10 Jan 2026" in html
     assert "<tr><td>47</td><td>26 Feb 2026</td><td>5</td><td>3</td></tr>" in html
     assert "<script>x</script>" not in html
     assert " style=" not in html and "<style" not in html and "<script" not in html

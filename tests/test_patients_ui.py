@@ -88,7 +88,7 @@ def test_new_patient_form_records_the_patient_and_shows_their_page(logged_in, cl
 
     assert response.status_code == 302
     patient = db.session.scalar(select(Patient))
-    assert response.headers["Location"] == f"/patients/{patient.id}"
+    assert response.headers["Location"] == f"/patients/{patient.id}/treatments/new"
     assert (patient.clinic_id, patient.external_id, patient.name) == (
         clinic.id,
         "MRN-1001",
@@ -101,9 +101,10 @@ def test_new_patient_form_records_the_patient_and_shows_their_page(logged_in, cl
         2,
     )
     page = logged_in.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Patient Hanako Tanaka recorded." in page
+    page = logged_in.get(f"/patients/{patient.id}").get_data(as_text=True)
     assert "Hanako Tanaka" in page
     assert "MRN-1001" in page
-    assert "Patient Hanako Tanaka recorded." in page
 
 
 def test_new_patient_is_audited(logged_in, clinician):

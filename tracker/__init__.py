@@ -1,6 +1,7 @@
 """Post-treatment follow-up tracker: the application factory."""
 
 import logging
+import re
 from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
@@ -139,9 +140,24 @@ def register_security_headers(app: Flask) -> None:
         return response
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class PlainTextFormatter(logging.Formatter):
+    """Drop terminal colour codes (the dev server colours its request lines) from log text."""
+
+    COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.COLOUR.sub("", super().format(record))
+
+
 def configure_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-        )
+        logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+        for handler in logging.getLogger().handlers:
+            stream = getattr(handler, "stream", None)
+            # A terminal shows colours; a file or a pipe would keep them as escape codes.
+            if not (stream is not None and stream.isatty()):
+                handler.setFormatter(PlainTextFormatter(LOG_FORMAT))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from tracker.demo_cohort import seed_outcome_cohort
 from tracker.demo_compliance import seed_plan, seed_reports
 from tracker.extensions import db
-from tracker.models import Clinic, Reminder, User
+from tracker.models import Clinic, Patient, Reminder, User
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.patients import create_patient
@@ -40,6 +40,8 @@ class Story:
     frozen_doses: int = 0
     adverse_event_on_day: int | None = None
     booster_days_ago: int | None = None
+    # Its 2-week reminder goes out at the scheduler's first pass, for the README's walk-through.
+    reminded_now: bool = False
 
 
 STORIES = [
@@ -139,6 +141,7 @@ STORIES = [
         (7, 7),
         [],
         frozen_doses=2,
+        reminded_now=True,
     ),
     Story(
         "MRN-1010",
@@ -163,7 +166,15 @@ STORIES = [
         booster_days_ago=30,
     ),
     Story(
-        "MRN-1012", "Emma Thompson", "America/Chicago", "en", "emma.t@example.com", 14, (5, 6), []
+        "MRN-1012",
+        "Emma Thompson",
+        "America/Chicago",
+        "en",
+        "emma.t@example.com",
+        14,
+        (5, 6),
+        [],
+        reminded_now=True,
     ),
 ]
 
@@ -193,6 +204,7 @@ def seed_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         tell(story, clinic, clinician, now, plan.id)
     seed_outcome_cohort(clinic, clinician, now, plan.id)
     mark_past_reminders_sent(now)
+    remind_now([story.external_id for story in STORIES if story.reminded_now], clinic.id, now)
     close_windows(now)
     seed_reports(clinic, clinician, now)
     return [(email, DEMO_PASSWORD, role) for email, _, role in LOGINS]
@@ -293,4 +305,24 @@ def mark_past_reminders_sent(now: datetime) -> None:
         reminder.status = "sent"
         reminder.sent_at = reminder.due_at
         reminder.attempts = 1
+    db.session.commit()
+
+
+def remind_now(external_ids: list[str], clinic_id: int, now: datetime) -> None:
+    """Make these patients' 2-week reminders due now, so a first run's mailbox has them."""
+    reminders = db.session.scalars(
+        select(Reminder)
+        .join(Patient, Patient.id == Reminder.patient_id)
+        .where(
+            Patient.clinic_id == clinic_id,
+            Patient.external_id.in_(external_ids),
+            Reminder.kind == "milestone",
+            Reminder.milestone_weeks == 2,
+        )
+    )
+    for reminder in reminders:
+        reminder.status = "scheduled"
+        reminder.due_at = reminder.next_attempt_at = now
+        reminder.sent_at = None
+        reminder.attempts = 0
     db.session.commit()

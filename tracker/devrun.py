@@ -1,4 +1,7 @@
-"""`make run`: the web app, the scheduler and a local SMTP sink together; Ctrl-C stops all three."""
+"""`make run`: the web app, the scheduler and a local SMTP sink together; Ctrl-C stops all three.
+
+WEB_PORT (5000) and MAIL_PORT (8025) choose the ports, so two checkouts can run side by side.
+"""
 
 import os
 import signal
@@ -6,30 +9,41 @@ import subprocess
 import sys
 import time
 
-PROCESSES = {
-    "smtp": [
-        sys.executable,
-        "-m",
-        "tracker.devmail",
-        "--port",
-        "8025",
-        "--folder",
-        "instance/mailbox",
-    ],
-    "scheduler": [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"],
-    "web": [
-        sys.executable,
-        "-m",
-        "flask",
-        "--app",
-        "wsgi",
-        "run",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "5000",
-    ],
-}
+
+def web_port() -> str:
+    return os.environ.get("WEB_PORT", "5000")
+
+
+def mail_port() -> str:
+    return os.environ.get("MAIL_PORT", "8025")
+
+
+def commands() -> dict[str, list[str]]:
+    """The three processes, in start order."""
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    return {
+        "smtp": [
+            sys.executable,
+            "-m",
+            "tracker.devmail",
+            "--port",
+            mail_port(),
+            "--folder",
+            "instance/mailbox",
+        ],
+        "scheduler": [*flask, "scheduler"],
+        "web": [*flask, "run", "--host", "127.0.0.1", "--port", web_port()],
+    }
+
+
+def mail_environment() -> dict[str, str]:
+    """The environment of the three: the app sends to the sink, output is never buffered."""
+    return {
+        **os.environ,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mail_port(),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def stop_on_signal(signum, frame):
@@ -40,14 +54,16 @@ def main() -> int:
     # Ctrl-C (SIGINT) or a SIGTERM stops all three, even when started from a script.
     signal.signal(signal.SIGINT, stop_on_signal)
     signal.signal(signal.SIGTERM, stop_on_signal)
-    env = {**os.environ, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "8025", "PYTHONUNBUFFERED": "1"}
+    env = mail_environment()
     running: dict[str, subprocess.Popen] = {}
     try:
-        for name, command in PROCESSES.items():
+        for name, command in commands().items():
             running[name] = subprocess.Popen(command, env=env)  # noqa: S603
             time.sleep(0.5)
         print(
-            "\nFollow-up tracker: http://127.0.0.1:5000  (mailbox: /dev/mailbox)  Ctrl-C stops.\n",
+            f"\nFollow-up tracker: http://127.0.0.1:{web_port()}"
+            f"  (mailbox: http://127.0.0.1:{web_port()}/dev/mailbox,"
+            f" SMTP sink on 127.0.0.1:{mail_port()})  Ctrl-C stops.\n",
             flush=True,
         )
         while all(process.poll() is None for process in running.values()):

@@ -9,6 +9,9 @@ from werkzeug.exceptions import HTTPException
 
 from tracker.extensions import limiter
 
+# The check-in, unsubscribe and portal links a patient follows from an email.
+PATIENT_PATHS = ("/c/", "/u/", "/p/", "/portal")
+
 
 def wants_json() -> bool:
     """Tell whether this request is an API call."""
@@ -36,7 +39,13 @@ def handle_http_error(error: HTTPException):
         return response
     if error.code == 429:
         return too_many_attempts()
-    return render_template("errors/error.html", error=error), error.code, headers
+    page = render_template("errors/error.html", error=error, patient_side=patient_side())
+    return page, error.code, headers
+
+
+def patient_side() -> bool:
+    """Tell whether a patient, not a clinician, asked: they must never meet the staff sign-in."""
+    return request.path.startswith(PATIENT_PATHS)
 
 
 def too_many_attempts():

@@ -6,7 +6,7 @@ from tests.browser.conftest import screenshot, sign_in
 from tracker.demo import DEMO_PASSWORD, seed_demo
 
 pytestmark = pytest.mark.browser
-ORDER = ["adverse event", "relapse", "booster window", "non responder", "missed milestone"]
+ORDER = ["adverse event", "relapse", "booster window", "non-responder", "missed milestone"]
 
 
 def test_worklist_in_order_chart_renders_and_resolved_flag_leaves(page, live_server, app, backend):
@@ -27,7 +27,7 @@ def test_worklist_in_order_chart_renders_and_resolved_flag_leaves(page, live_ser
     screenshot(page, f"patient-chart-{backend}")
 
     page.click("a.button:has-text('Resolve')")
-    page.select_option("#resolution", "booster_scheduled")
+    page.select_option("#resolution", "booster_scheduled")  # nothing is chosen before
     page.fill("#note", "Booster booked for next week; patient agrees.")
     page.click("button:has-text('Resolve')")
     page.goto(f"{live_server}/")

@@ -7,13 +7,13 @@ person typed ever passes through Python-built markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Protocol
 
 from tracker.followup.flags import (
     ACTIVE_STATUSES,
-    STIFFNESS_KINDS,
+    choose_baseline,
     scan_stiffness,
     treatment_series,
 )
@@ -83,7 +83,7 @@ def path_through(points: Sequence[tuple[float, float]]) -> str:
 
 
 def sparkline(
-    treated_on: date, readings: Sequence[Scored], width: int = 120, height: int = 32
+    treated_on: date, readings: Sequence[Scored], width: int = 120, height: int = 36
 ) -> Sparkline | None:
     """Lay out stiffness and pain of one treatment's series over days since treatment."""
     if not readings:
@@ -150,6 +150,7 @@ class Marker:
     on: date
     kind: str
     label: str
+    anchor: str = "start"  # where its label hangs, so no label leaves the chart
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ class ChartFlag:
 class ChartTreatment:
     treated_on: date
     is_booster: bool
+    id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,12 +193,24 @@ class Chart:
     nadir: Line | None
     threshold: Line | None
     zero: date
-    outcome_events: list[Marker] = field(default_factory=list)
+    baseline_stiffness: Dot | None = None  # the baseline before treatment, at day 0
+    baseline_pain: Dot | None = None
+    today: Marker | None = None  # None when today is past the shown series (a later treatment)
+    outcome_events: tuple[Marker, ...] = ()
 
     def flag_points(self, marker: Marker) -> str:
         """Return the points of the downward triangle marking a flag."""
         top = self.plot.top - 14
         return f"{marker.x - 6},{top} {marker.x + 6},{top} {marker.x},{top + 10}"
+
+
+def label_anchor(x: float, plot: Plot, room: float = 40) -> str:
+    """Hang a label inwards near either edge of the plot, so it is never cut off."""
+    if x > plot.right - room:
+        return "end"
+    if x < plot.left + room:
+        return "start"
+    return "middle"
 
 
 def day_step(span: int) -> int:
@@ -220,25 +234,32 @@ def patient_chart(
     nadir: Scored | None,
     rise_points: int,
     flags: Sequence[ChartFlag] = (),
+    baseline: tuple[int | None, int | None] | None = None,
     outcome_events: Sequence[ChartEvent] = (),
-    width: int = 720,
-    height: int = 300,
+    ends_on: date | None = None,
+    width: int = 960,
+    height: int = 320,
 ) -> Chart:
-    """Lay out stiffness and pain against days since `zero`, the latest treatment."""
-    ordered = sorted(readings, key=lambda r: r.recorded_on)
+    """Lay out one treatment's stiffness and pain against days since it, from its baseline at 0.
+
+    ends_on is the day before the next treatment, where this series stops; readings outside
+    0..ends_on belong to another treatment's series and are left out.
+    """
 
     def day(on: date) -> int:
         return (on - zero).days
 
+    last_day = day(ends_on) if ends_on is not None else None
+    ordered = [
+        r
+        for r in sorted(readings, key=lambda r: r.recorded_on)
+        if day(r.recorded_on) >= 0 and (last_day is None or day(r.recorded_on) <= last_day)
+    ]
     milestone_days = sorted(7 * weeks for weeks in milestone_weeks)
-    known_days = (
-        [day(r.recorded_on) for r in ordered]
-        + [day(t.treated_on) for t in treatments]
-        + [day(e.on) for e in outcome_events]
-    )
-    first = min([0, *known_days])
-    last = max([day(today), 14, *known_days, *milestone_days[:1]])
-    plot = Plot(left=36, top=28, right=width - 14, bottom=height - 52)
+    reach = last_day if last_day is not None else day(today)
+    last = max([reach, 14, *(day(r.recorded_on) for r in ordered), *milestone_days[:1]])
+    first = 0
+    plot = Plot(left=36, top=30, right=width - 16, bottom=height - 52)
     x = Scale(first, last, plot.left, plot.right)
     y = Scale(0, SCORE_MAX, plot.bottom, plot.top)
 
@@ -255,13 +276,35 @@ def patient_chart(
         ]
 
     stiffness, pain = dots("stiffness"), dots("pain")
+    stiffness_at_0, pain_at_0 = baseline or (None, None)
+    baseline_stiffness = (
+        None if stiffness_at_0 is None else Dot(x(0), y(stiffness_at_0), 0, zero, stiffness_at_0)
+    )
+    baseline_pain = None if pain_at_0 is None else Dot(x(0), y(pain_at_0), 0, zero, pain_at_0)
     nadir_line = threshold_line = None
-    if nadir is not None:
+    if nadir is not None and 0 <= day(nadir.recorded_on) <= last:
         start = x(day(nadir.recorded_on))
         nadir_line = Line(nadir.stiffness, start, plot.right, y(nadir.stiffness))
         rise_to = nadir.stiffness + rise_points
         if rise_to <= SCORE_MAX:
             threshold_line = Line(rise_to, start, plot.right, y(rise_to))
+    today_marker = None
+    if 0 <= day(today) <= last and (last_day is None or day(today) <= last_day):
+        today_x = x(day(today))
+        today_marker = Marker(
+            today_x, day(today), today, "today", "today", label_anchor(today_x, plot)
+        )
+    shown = [t for t in treatments if 0 <= day(t.treated_on) <= last]
+    flag_markers = []
+    for f in flags:
+        if 0 <= day(f.on) <= last:
+            flag_x = x(day(f.on))
+            flag_markers.append(Marker(flag_x, day(f.on), f.on, f.kind, f.status))
+    event_markers = tuple(
+        Marker(x(day(e.on)), day(e.on), e.on, "outcome_event", e.label, "end")
+        for e in sorted(outcome_events, key=lambda e: e.on)
+        if 0 <= day(e.on) <= last
+    )
     return Chart(
         width=width,
         height=height,
@@ -278,72 +321,86 @@ def patient_chart(
                 t.treated_on,
                 "booster" if t.is_booster else "treatment",
                 "Booster" if t.is_booster else "Treatment",
+                label_anchor(x(day(t.treated_on)), plot, room=70),
             )
-            for t in sorted(treatments, key=lambda t: t.treated_on)
+            for t in sorted(shown, key=lambda t: t.treated_on)
         ],
-        flags=[
-            Marker(x(min(max(day(f.on), first), last)), day(f.on), f.on, f.kind, f.status)
-            for f in flags
-        ],
-        stiffness_path=path_through([(dot.x, dot.y) for dot in stiffness]),
-        pain_path=path_through([(dot.x, dot.y) for dot in pain]),
+        flags=flag_markers,
+        # The lines start from the baseline, so the first weeks read as a change from it.
+        stiffness_path=path_through(
+            [(dot.x, dot.y) for dot in [baseline_stiffness, *stiffness] if dot is not None]
+        ),
+        pain_path=path_through(
+            [(dot.x, dot.y) for dot in [baseline_pain, *pain] if dot is not None]
+        ),
         stiffness=stiffness,
         pain=pain,
         nadir=nadir_line,
         threshold=threshold_line,
         zero=zero,
-        outcome_events=[
-            Marker(x(day(e.on)), day(e.on), e.on, "outcome_event", e.label)
-            for e in sorted(outcome_events, key=lambda e: e.on)
-        ],
+        baseline_stiffness=baseline_stiffness,
+        baseline_pain=baseline_pain,
+        today=today_marker,
+        outcome_events=event_markers,
     )
 
 
 def flag_marked_on(flag, timezone: str) -> date:
-    """Return the day a flag points at: its latest evidence, else the day it opened."""
-    evidence = flag.evidence or {}
-    try:
-        if flag.kind in STIFFNESS_KINDS:
-            return date.fromisoformat(evidence["latest"]["recorded_on"])
-        if flag.kind == "missed_milestone":
-            return date.fromisoformat(evidence["window_closes_on"])
-        return date.fromisoformat(evidence["recorded_on"])
-    except (KeyError, TypeError, ValueError):
-        return local_date(flag.opened_at, timezone)
+    """Return the day a flag opened, in the patient's zone: where the chart marks it."""
+    return local_date(flag.opened_at, timezone)
 
 
 def record_chart(
-    patient, treatments, checkins, flags, today: date, outcome_events=()
+    patient,
+    treatments,
+    checkins,
+    flags,
+    today: date,
+    shown_id: int | None = None,
+    outcome_events=(),
 ) -> Chart | None:
-    """Lay out a patient's stiffness and pain around the latest treatment, from loaded rows."""
+    """Lay out one treatment's series (the latest, or shown_id) from loaded rows.
+
+    Each treatment is its own series with its own day 0: a booster starts a new one.
+    """
     if not treatments:
         return None
     clinic = patient.clinic
     treatments = sorted(treatments, key=lambda t: (t.treated_on, t.id))
-    latest = treatments[-1]
+    shown = next((t for t in treatments if t.id == shown_id), treatments[-1])
+    later = [t.treated_on for t in treatments if t.treated_on > shown.treated_on]
+    next_on = min(later) if later else None
     readings = [
         SeriesReading(checkin.id, checkin.recorded_on, checkin.pain, checkin.stiffness)
         for checkin in checkins
     ]
+    series = treatment_series(shown.treated_on, next_on, readings)
+    baseline = choose_baseline(
+        shown.baseline_pain, shown.baseline_stiffness, shown.treated_on, readings
+    )
     eligible = [
         reading
-        for reading in treatment_series(latest.treated_on, None, readings)
-        if (reading.recorded_on - latest.treated_on).days >= clinic.early_days
+        for reading in series
+        if (reading.recorded_on - shown.treated_on).days >= clinic.early_days
     ]
     return patient_chart(
-        zero=latest.treated_on,
+        zero=shown.treated_on,
         today=today,
-        readings=readings,
-        treatments=[ChartTreatment(t.treated_on, t.is_booster) for t in treatments],
+        readings=[r for r in series if r.recorded_on >= shown.treated_on],
+        treatments=[ChartTreatment(shown.treated_on, shown.is_booster, shown.id)],
         milestone_weeks=clinic.milestone_weeks,
         nadir=scan_stiffness(eligible, clinic.rise_points).nadir,
         rise_points=clinic.rise_points,
         flags=[
             ChartFlag(flag_marked_on(flag, patient.timezone), flag.kind, flag.status)
             for flag in flags
-            if flag.status in ACTIVE_STATUSES
+            if flag.status in ACTIVE_STATUSES and flag.treatment_id in (shown.id, None)
         ],
+        baseline=(baseline.stiffness, baseline.pain) if baseline is not None else None,
+        ends_on=next_on - timedelta(days=1) if next_on else None,
         outcome_events=[
-            ChartEvent(event.occurred_on, event.kind, event.kind_label) for event in outcome_events
+            ChartEvent(event.occurred_on, event.kind, event.kind_label)
+            for event in outcome_events
+            if event.treatment_id == shown.id
         ],
     )

@@ -10,19 +10,21 @@ from wtforms import (
     SelectField,
     TextAreaField,
 )
-from wtforms.validators import Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from tracker.checkin.forms import YES_OR_NO, Answered
-from tracker.clinic.forms import SCORE_CHOICES, optional_int
+from tracker.clinic.forms import optional_int
 from tracker.vocabulary import TEXT_LIMIT
 
 # A clinician's decisions; "checked_in" is only ever set by the system.
 RESOLUTION_CHOICES = [
-    ("booster_scheduled", "Booster scheduled"),
-    ("booster_given", "Booster given"),
-    ("monitor", "Keep monitoring"),
-    ("dismissed", "Dismiss"),
+    ("booster_scheduled", _("Booster scheduled")),
+    ("booster_given", _("Booster given")),
+    ("monitor", _("Keep monitoring")),
+    ("dismissed", _("Dismiss")),
 ]
+# Nothing chosen at first: a decision on a patient is made, never defaulted.
+CHOOSE_DECISION = [("", _("— choose —"))]
 SCALE = [(str(n), str(n)) for n in range(11)]
 ANSWER_ADVERSE_EVENT = _(
     "Please say whether the patient had an adverse event since the treatment or the last "
@@ -35,23 +37,28 @@ class AcknowledgeForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    resolution = SelectField("Decision", choices=RESOLUTION_CHOICES)
-    note = TextAreaField("Note", validators=[Optional(), Length(max=TEXT_LIMIT)])
+    resolution = SelectField(
+        _("Decision"),
+        choices=CHOOSE_DECISION + RESOLUTION_CHOICES,
+        validators=[InputRequired(_("Choose what was decided."))],
+    )
+    note = TextAreaField(_("Note"), validators=[Optional(), Length(max=TEXT_LIMIT)])
     next_url = HiddenField()
 
 
 class CheckinForm(FlaskForm):
     # Ranges are checked by record_checkin, so its messages appear next to these fields.
     recorded_on = DateField("Day of the check-in", validators=[Optional()])
+    # Pain first, as on the patient's own form, so both read the same over the phone.
+    pain = RadioField("Pain (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False)
     stiffness = RadioField(
         "Morning stiffness (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False
     )
-    pain = RadioField("Pain (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False)
     morning_stiffness_minutes = IntegerField(
         "Minutes of morning stiffness", validators=[Optional()]
     )
-    swelling = SelectField(
-        "Swelling (0-10)", choices=SCORE_CHOICES, coerce=optional_int, validate_choice=False
+    swelling = RadioField(
+        "Swelling (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False
     )
     function = RadioField(
         _("Daily activities limited (0 not at all - 10 cannot do them)"),

@@ -39,7 +39,11 @@ def outcome_event_form(patient: Patient) -> OutcomeEventForm:
     return form
 
 
-def render_patient_page(patient: Patient, event_form: OutcomeEventForm | None = None):
+def render_patient_page(
+    patient: Patient,
+    event_form: OutcomeEventForm | None = None,
+    shown_id: int | None = None,
+):
     """Render the patient page, with the outcome rows and a (possibly refused) event form."""
     record = patient_record(patient)
     events = outcome_events_of(patient.id)
@@ -50,6 +54,7 @@ def render_patient_page(patient: Patient, event_form: OutcomeEventForm | None = 
         record.flags,
         today_in(patient.timezone),
         outcome_events=events,
+        shown_id=shown_id,
     )
     outcomes = {
         row.outcome.treatment_id: row

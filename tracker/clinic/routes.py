@@ -35,6 +35,7 @@ from tracker.services.treatments import (
 from tracker.services.validation import Conflict, InvalidInput
 from tracker.services.worklist import worklist_page
 from tracker.templating import long_date
+from tracker.timeutil import today_in
 
 PAGE_SIZE = 50
 
@@ -83,8 +84,16 @@ def new_patient():
         except (InvalidInput, Conflict) as error:
             copy_errors(form, error.errors)
         else:
-            flash(gettext("Patient %(name)s recorded.", name=patient.name), "success")
-            return redirect(url_for("clinic.patient", patient_id=patient.id))
+            # One flow: the follow-up only starts once the treatment is recorded.
+            flash(
+                gettext(
+                    "Patient %(name)s recorded. Next, record the treatment: the follow-up"
+                    " emails are planned from its date.",
+                    name=patient.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("clinic.new_treatment", patient_id=patient.id))
     return render_template("clinic/patient_form.html", form=form, patient=None, timezones=TIMEZONES)
 
 
@@ -93,7 +102,7 @@ def patient(patient_id: int):
     from tracker.clinic.outcome_routes import render_patient_page
 
     patient = view_patient(patient_id, current_user.clinic_id, acting_user())
-    return render_patient_page(patient)
+    return render_patient_page(patient, shown_id=request.args.get("treatment", type=int))
 
 
 @bp.route("/patients/<int:patient_id>/history")
@@ -154,6 +163,8 @@ def plan_choices(clinic, treatment: Treatment | None) -> list:
 def new_treatment(patient_id: int):
     patient = get_for_clinic(Patient, patient_id, current_user.clinic_id)
     form = treatment_form(patient)
+    if request.method == "GET":
+        form.treated_on.data = today_in(patient.timezone)
     if validate_with_rules(form, lambda: check_treatment_values(patient, form.values())):
         try:
             treatment = record_treatment(patient, acting_user(), form.values())

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
@@ -10,14 +10,14 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from tracker.clinic_words import evidence_text
 from tracker.extensions import db
 from tracker.followup.flags import Reading, treatment_series
-from tracker.followup.schedule import local_date
+from tracker.followup.schedule import local_date, local_midnight
 from tracker.models import CheckIn, Flag, Treatment
 from tracker.services.adverse_events import clinic_today, clocks_of_flags
 from tracker.services.scope import requested_page
 from tracker.timeutil import now_utc
 from tracker.vocabulary import FLAG_KINDS
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50  # two screens of compact rows at 1366x900
 KIND_ORDER = case({kind: position for position, kind in enumerate(FLAG_KINDS)}, value=Flag.kind)
 ACTIVE = ("open", "acknowledged")
 OWNER_FILTERS = ("mine", "unowned")  # anything else means anyone's
@@ -33,6 +33,23 @@ class WorklistRow:
     age: str
     readings: list[Reading]  # the treatment's series, for the sparkline
     clock: object = None  # an adverse_event flag's reporting clock (an EventClock)
+    days_since_checkin: int | None = None  # the latest check-in of the series
+    waited_days: int = 0  # since the flag began to wait (see waiting_since)
+
+    @property
+    def latest(self) -> Reading | None:
+        return self.readings[-1] if self.readings else None
+
+    @property
+    def best_stiffness(self) -> int | None:
+        nadir = (self.flag.evidence or {}).get("nadir")
+        if isinstance(nadir, dict) and isinstance(nadir.get("stiffness"), int):
+            return nadir["stiffness"]  # the nadir the flag rules found
+        return min((r.stiffness for r in self.readings), default=None)
+
+    @property
+    def best_pain(self) -> int | None:
+        return min((r.pain for r in self.readings), default=None)
 
 
 @dataclass
@@ -159,18 +176,33 @@ def page_series(clinic_id: int, flags: list[tuple[Flag, date | None]]) -> dict[i
     }
 
 
+def waiting_since(flag: Flag) -> datetime:
+    """When a flag began to wait: a missed milestone at its window's close, else when opened."""
+    if flag.kind == "missed_milestone":
+        try:
+            closes_on = date.fromisoformat((flag.evidence or {})["window_closes_on"])
+        except (KeyError, TypeError, ValueError):
+            return flag.opened_at
+        # The window's last day is included: it closed when the next local day began.
+        return local_midnight(closes_on + timedelta(days=1), flag.patient.timezone)
+    return flag.opened_at
+
+
 def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> WorklistRow:
     """Put one flag's words, numbers and sparkline together."""
     treatment = flag.treatment
+    today = local_date(now, flag.patient.timezone)
     days_since = None
     if treatment is not None:
-        days_since = (local_date(now, flag.patient.timezone) - treatment.treated_on).days
+        days_since = (today - treatment.treated_on).days
     return WorklistRow(
         flag=flag,
         evidence_text=evidence_text(flag.kind, flag.evidence or {}),
         days_since_treatment=days_since,
-        age=flag_age(flag.opened_at, now),
+        age=flag_age(waiting_since(flag), now),
+        waited_days=max((now - waiting_since(flag)).days, 0),
         readings=readings,
+        days_since_checkin=(today - readings[-1].recorded_on).days if readings else None,
     )
 
 
