@@ -6,6 +6,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l  # lazy: shown in each request's language
 
+from tracker.clinic_words import FLAG_KIND_LABELS, RESOLUTION_LABELS, word_for
 from tracker.models import AuditEvent
 
 ACTIONS = {
@@ -87,12 +88,11 @@ def what_happened(event: AuditEvent) -> str:
         return _("Asked to change their email address to %(email)s", email=details["new_email"])
     what = str(ACTIONS.get(event.action, event.action))
     # A word on which flag, which decision, from where: the row keeps it, the clinician wants it.
-    note = (
-        details.get("kind")
-        or details.get("resolution")
-        or details.get("reason")
-        or details.get("via")
-    )
+    if details.get("kind") in FLAG_KIND_LABELS:
+        return f"{what}: {word_for(FLAG_KIND_LABELS, details['kind'])}"
+    if details.get("resolution") in RESOLUTION_LABELS:
+        return f"{what}: {word_for(RESOLUTION_LABELS, details['resolution'])}"
+    note = details.get("kind") or details.get("reason") or details.get("via")
     return f"{what}: {str(note).replace('_', ' ')}" if note else what
 
 
