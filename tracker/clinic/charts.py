@@ -14,6 +14,7 @@ from typing import Protocol
 from tracker.followup.flags import (
     ACTIVE_STATUSES,
     choose_baseline,
+    eligible_readings,
     scan_stiffness,
     treatment_series,
 )
@@ -378,11 +379,7 @@ def record_chart(
     baseline = choose_baseline(
         shown.baseline_pain, shown.baseline_stiffness, shown.treated_on, readings
     )
-    eligible = [
-        reading
-        for reading in series
-        if (reading.recorded_on - shown.treated_on).days >= clinic.early_days
-    ]
+    eligible = eligible_readings(shown.treated_on, series, clinic.early_days)
     return patient_chart(
         zero=shown.treated_on,
         today=today,
