@@ -2,22 +2,27 @@
 
 Prints messages per second for 5,000 due reminders sent through the dispatcher to a local SMTP
 sink, and, in the same run, for plain smtplib sending equally sized prebuilt messages over one
-connection to the same sink (target: at least 0.5 of that rate). Then the time of one claim pass
+connection to the same sink (target: at least 0.6 of that rate). Then the time of one claim pass
 with 100,000 scheduled rows of which 1,000 are due (target: under 50 ms), on SQLite and, when
 TEST_DATABASE_URL (or --pg-url) is given, on PostgreSQL.
 """
 
-import argparse
-import os
-import smtplib
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+# This file's folder comes first on sys.path, and bench/http.py would hide the standard library's http.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import os  # noqa: E402
+import smtplib  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -112,7 +117,7 @@ def reminder_rows(patient_ids, due_at, count):
     ]
 
 
-def bench_dispatch(app, port: int) -> None:
+def bench_dispatch(app, port: int, profile: str | None = None) -> None:
     with app.app_context():
         clinic = Clinic(name="Bench Clinic", timezone="Asia/Tokyo")
         db.session.add(clinic)
@@ -124,13 +129,19 @@ def bench_dispatch(app, port: int) -> None:
         sample_bytes = sample.as_bytes()
         db.session.rollback()
 
+        profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         sent = 0
         while True:
             result = dispatch_due(NOW)
             sent += result.sent
             if result.claimed == 0:
                 break
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
         dispatcher_seconds = time.perf_counter() - started
         assert sent == MESSAGES, f"sent {sent}"
 
@@ -148,7 +159,7 @@ def bench_dispatch(app, port: int) -> None:
         f"{dispatcher_rate:.0f} msg/s (message size {len(sample_bytes)} bytes)"
     )
     print(f"  plain smtplib, prebuilt, one connection: {raw_rate:.0f} msg/s")
-    print(f"  ratio {ratio:.2f} (target >= 0.50: {'met' if ratio >= 0.5 else 'MISSED'})")
+    print(f"  ratio {ratio:.2f} (target >= 0.60: {'met' if ratio >= 0.6 else 'MISSED'})")
 
 
 def bench_claim(app) -> None:
@@ -188,21 +199,35 @@ def bench_claim(app) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL"))
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--dispatch-only", action="store_true", help="skip the claim pass on a large table"
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="PREFIX",
+        help="write cProfile stats of the dispatcher to PREFIX-sqlite.prof / PREFIX-postgresql.prof",
+    )
     args = parser.parse_args()
     sink, port = start_sink()
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            print("SQLite")
-            app = make_app(f"sqlite:///{folder}/bench.db", port)
-            bench_dispatch(app, port)
-            bench_claim(app)
-        if args.pg_url:
+        if args.backend in ("sqlite", "both"):
+            with tempfile.TemporaryDirectory() as folder:
+                print("SQLite")
+                app = make_app(f"sqlite:///{folder}/bench.db", port)
+                bench_dispatch(app, port, args.profile and f"{args.profile}-sqlite.prof")
+                if not args.dispatch_only:
+                    bench_claim(app)
+        if args.backend == "sqlite":
+            pass
+        elif args.pg_url:
             print("PostgreSQL")
             url = create_database(args.pg_url, "tracker_bench")
             try:
                 app = make_app(url, port)
-                bench_dispatch(app, port)
-                bench_claim(app)
+                bench_dispatch(app, port, args.profile and f"{args.profile}-postgresql.prof")
+                if not args.dispatch_only:
+                    bench_claim(app)
                 with app.app_context():
                     db.engine.dispose()
             finally:
