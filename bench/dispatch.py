@@ -2,7 +2,7 @@
 
 Prints messages per second for 5,000 due reminders sent through the dispatcher to a local SMTP
 sink, and, in the same run, for plain smtplib sending equally sized prebuilt messages over one
-connection to the same sink (target: at least 0.6 of that rate). Then the time of one claim pass
+connection to the same sink, a batch of each in turn (target: at least 0.6 of that rate). Then the time of one claim pass
 with 100,000 scheduled rows of which 1,000 are due (target: under 50 ms), on SQLite and, when
 TEST_DATABASE_URL (or --pg-url) is given, on PostgreSQL.
 """
@@ -130,26 +130,31 @@ def bench_dispatch(app, port: int, profile: str | None = None) -> None:
         db.session.rollback()
 
         profiler = cProfile.Profile() if profile else None
-        started = time.perf_counter()
-        if profiler:
-            profiler.enable()
+        # Each pass of the dispatcher alternates with plain smtplib sending as many messages,
+        # so that both meet the same load on a shared machine.
+        dispatcher_seconds = raw_seconds = dispatcher_cpu = raw_cpu = 0.0
         sent = 0
-        while True:
-            result = dispatch_due(NOW)
-            sent += result.sent
-            if result.claimed == 0:
-                break
+        with smtplib.SMTP("127.0.0.1", port, timeout=20) as smtp:
+            while True:
+                started, cpu = time.perf_counter(), time.process_time()
+                if profiler:
+                    profiler.enable()
+                result = dispatch_due(NOW)
+                if profiler:
+                    profiler.disable()
+                dispatcher_seconds += time.perf_counter() - started
+                dispatcher_cpu += time.process_time() - cpu
+                if result.claimed == 0:
+                    break
+                started, cpu = time.perf_counter(), time.process_time()
+                for n in range(sent, sent + result.claimed):
+                    smtp.sendmail("followup@localhost", [f"bench{n}@example.org"], sample_bytes)
+                raw_seconds += time.perf_counter() - started
+                raw_cpu += time.process_time() - cpu
+                sent += result.sent
         if profiler:
-            profiler.disable()
             profiler.dump_stats(profile)
-        dispatcher_seconds = time.perf_counter() - started
         assert sent == MESSAGES, f"sent {sent}"
-
-    started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port, timeout=20) as smtp:
-        for n in range(MESSAGES):
-            smtp.sendmail("followup@localhost", [f"bench{n}@example.org"], sample_bytes)
-    raw_seconds = time.perf_counter() - started
 
     dispatcher_rate = MESSAGES / dispatcher_seconds
     raw_rate = MESSAGES / raw_seconds
@@ -159,6 +164,12 @@ def bench_dispatch(app, port: int, profile: str | None = None) -> None:
         f"{dispatcher_rate:.0f} msg/s (message size {len(sample_bytes)} bytes)"
     )
     print(f"  plain smtplib, prebuilt, one connection: {raw_rate:.0f} msg/s")
+    # CPU time of this process alone (not the sink's nor the database server's): what the
+    # dispatcher costs whatever else the machine runs.
+    print(
+        f"  this process's CPU per message: dispatcher {dispatcher_cpu / MESSAGES * 1000:.3f} ms, "
+        f"plain smtplib {raw_cpu / MESSAGES * 1000:.3f} ms"
+    )
     print(f"  ratio {ratio:.2f} (target >= 0.60: {'met' if ratio >= 0.6 else 'MISSED'})")
 
 
