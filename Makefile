@@ -47,7 +47,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/worklist.py
 	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/outcomes.py
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/http_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

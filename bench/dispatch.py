@@ -7,12 +7,6 @@ with 100,000 scheduled rows of which 1,000 are due (target: under 50 ms), on SQL
 TEST_DATABASE_URL (or --pg-url) is given, on PostgreSQL.
 """
 
-import sys
-from pathlib import Path
-
-# This file's folder comes first on sys.path, and bench/http.py would hide the standard library's http.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import os  # noqa: E402
@@ -20,9 +14,11 @@ import smtplib  # noqa: E402
 import socket  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
+import sys
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
+from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 

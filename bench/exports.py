@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, bench/ comes first on the path, and bench/http.py would shadow the stdlib.
+# Run as a script, bench/ comes first on the path: keep the project root first instead.
 sys.path[:] = [str(ROOT)] + [entry for entry in sys.path if Path(entry).resolve() != ROOT / "bench"]
 
 from sqlalchemy import insert, select  # noqa: E402

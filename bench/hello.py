@@ -1,4 +1,4 @@
-"""The baseline of bench/http.py: the smallest Flask app, served the same way as the tracker."""
+"""The baseline of bench/http_load.py: the smallest Flask app, served the same way as the tracker."""
 
 from flask import Flask
 

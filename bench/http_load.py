@@ -1,6 +1,6 @@
 """Benchmark the hot requests over HTTP against a hello-world Flask app served the same way.
 
-    python bench/http.py [--backend sqlite|postgresql|both] [--pg-url URL] [--seconds 10]
+    python bench/http_load.py [--backend sqlite|postgresql|both] [--pg-url URL] [--seconds 10]
 
 Builds a clinic of 2,000 patients (20 check-ins each, treatments, milestone reminders, flags) on
 SQLite and, given TEST_DATABASE_URL or --pg-url, on a PostgreSQL database made for the run;
@@ -9,12 +9,6 @@ with wrk (-t2 -c16). Prints req/s, p50, p99 and the answers that were neither 2x
 and each row's ratio to hello world measured in the same run. Always exits 0 when it ran;
 a missed target prints MISSED. Needs Debian's wrk (apt-get install wrk).
 """
-
-import sys
-from pathlib import Path
-
-# This file's folder comes first on sys.path and its name would hide the standard library's http.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
 import http.cookiejar
@@ -25,11 +19,13 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -325,7 +321,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     options = parser.parse_args()
     if shutil.which("wrk") is None:
-        print("bench/http.py needs wrk: apt-get install wrk (the Makefile's bench installs it).")
+        print(
+            "bench/http_load.py needs wrk: apt-get install wrk (the Makefile's bench installs it)."
+        )
         return 1 if os.environ.get("CI", "").lower() == "true" else 0
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     results = []
