@@ -6,7 +6,7 @@ from sqlalchemy import select
 from tests.browser.conftest import screenshot, sign_in
 from tracker.demo import DEMO_PASSWORD, seed_demo
 from tracker.extensions import db
-from tracker.models import OutcomeEvent
+from tracker.models import OutcomeEvent, User
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,10 @@ def test_outcomes_page_of_the_demo_clinic(page, live_server, app, backend):
 
 def test_outcomes_page_in_japanese(browser, live_server, app, backend):
     seed_demo()
+    # Signed-in staff read the pages in their own language.
+    clinician = db.session.scalar(select(User).where(User.email == "clinician@demo.clinic"))
+    clinician.language = "ja"
+    db.session.commit()
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
     page = context.new_page()
     try:

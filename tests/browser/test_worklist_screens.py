@@ -66,7 +66,7 @@ def busy_day() -> Clinic:
             evidence = {"recorded_on": today.isoformat(), "details": "Knee warm and swollen."}
         treatment = factories.TreatmentFactory(
             patient__clinic=clinic,
-            patient__external_id=f"MRN-2{number:03d}",
+            patient__external_id=f"MRN-9{number:03d}",
             patient__name=NAMES[number % len(NAMES)],
             patient__phone=f"+8190{12345000 + number}",
             patient__frozen_doses=number % 4,
