@@ -121,15 +121,17 @@ def seeded_clinic(request, app_for_backend):
     """A clinic whose clinician holds TOKEN; no app context stays pushed during the calls.
 
     Reads and flag decisions meet a seeded patient record, so real answers are checked against
-    the document. Recording a treatment, a check-in or an adverse event meets no patient (404
-    after validation): on a real patient, generated values break rules OpenAPI can only describe
-    (a booster of an earlier treatment, one of the patient's treatments, an onset before the
-    clinic learned of it), and request-level tests cover those.
+    the document. Recording a treatment, a check-in, an adverse event or an outcome event meets
+    no patient or treatment (404 after validation): on a real one, generated values break rules
+    OpenAPI can only describe (a booster of an earlier treatment, one of the patient's
+    treatments, an onset before the clinic learned of it, a procedure before the treatment),
+    and request-level tests cover those.
     """
     operation = request.node.name
     records_for_a_patient = (
         "POST /api/v1/patients/{patient_id}" in operation
         or "POST /api/v1/adverse-events]" in operation
+        or "POST /api/v1/treatments/{treatment_id}/outcome-events" in operation
     )
     with app_for_backend.app_context():
         limiter.reset()

@@ -18,6 +18,7 @@ from tests.test_checkin_link import (
     send_checkin,
 )
 from tests.test_portal import sign_in
+from tracker.extensions import db
 from tracker.links import checkin_url
 
 UNANSWERED = {key: value for key, value in ANSWERS.items() if key != "adverse_event"}
@@ -100,10 +101,13 @@ def test_phone_form_starts_with_neither_answer_chosen(logged_in, clinic):
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-def test_phone_form_without_a_side_effect_answer_records_nothing(logged_in, clinic, language):
+def test_phone_form_without_a_side_effect_answer_records_nothing(
+    logged_in, clinic, clinician, language
+):
     patient = factories.PatientFactory(clinic=clinic)
     url = f"/patients/{patient.id}/checkins/new"
-    logged_in.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    clinician.language = language  # staff read the pages in the language they chose
+    db.session.commit()
     before = row_counts()
     response = post_form(logged_in, url, {"stiffness": "4", "pain": "3"})
     assert_refused(response, CLINICIAN_MESSAGE[language], before)

@@ -186,11 +186,9 @@ class BaselineIn(StrictSchema):
     morning_stiffness_minutes = WholeNumber(
         load_default=None, allow_none=True, validate=validate.Range(0, 1440)
     )
-    function = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=FUNCTION
-    )
-    global_assessment = fields.Integer(
-        strict=True, load_default=None, allow_none=True, validate=SCORE, metadata=GLOBAL
+    function = WholeNumber(load_default=None, allow_none=True, validate=SCORE, metadata=FUNCTION)
+    global_assessment = WholeNumber(
+        load_default=None, allow_none=True, validate=SCORE, metadata=GLOBAL
     )
 
 
@@ -383,9 +381,8 @@ class CheckInOut(AnswerSchema):
 
 class OutcomeEventCreate(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(list(OUTCOME_EVENT_KINDS)))
-    occurred_on = fields.Date(
-        required=True,
-        metadata={"description": "On or after the treatment's day, and not in the future."},
+    occurred_on = clinic_day(
+        "The day of the procedure, on or after the treatment's day.", required=True
     )
     note = multi_line()
 
