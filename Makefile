@@ -31,7 +31,7 @@ run: $(VENV)/.installed-run translations
 	$(BIN)/python -m tracker.devrun
 
 test: $(VENV)/.installed-dev translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
