@@ -234,9 +234,23 @@ def downgrade():
 
 
 def drop_constrained_column(table: str, column: str, constraint: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
+    """Drop a column that refers to another table.
+
+    SQLite refuses DROP COLUMN for a column in a foreign key, so the table is rebuilt without
+    it; with foreign keys enforced, dropping the old table would fail while other rows refer
+    to it, so enforcement pauses for the rebuild (outside any transaction, as SQLite needs).
+    """
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":
         op.drop_constraint(constraint, table, type_="foreignkey")
-    op.drop_column(table, column)
+        op.drop_column(table, column)
+        return
+    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        with op.batch_alter_table(table, recreate="always") as batch_op:
+            batch_op.drop_column(column)
+    finally:
+        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 def add_foreign_key_column(table: str, column: str, referred: str) -> None:
