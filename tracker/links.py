@@ -123,22 +123,30 @@ def load_portal_link(token: str, now: datetime | None = None) -> PortalLink:
     return link
 
 
+def spend_once(model, row_id: int, spent: str, now: datetime, *still_open) -> bool:
+    """Mark a single-use link's row spent (its `spent` column set to now) by compare-and-set.
+
+    Of two requests racing with one link only one changes the row; tell whether this one did.
+    """
+    result = db.session.execute(
+        update(model)
+        .where(
+            model.id == row_id,
+            getattr(model, spent).is_(None),
+            model.expires_at > now,
+            *still_open,
+        )
+        .values({spent: now}),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount == 1
+
+
 def redeem_portal_link(token: str, now: datetime | None = None) -> PortalLink:
     """Use a portal link once: mark it used in the caller's transaction, or raise LinkError."""
     now = now or now_utc()
     link = load_portal_link(token, now)
-    # Compare-and-set: of two requests racing with one link, only one changes the row.
-    result = db.session.execute(
-        update(PortalLink)
-        .where(
-            PortalLink.id == link.id,
-            PortalLink.used_at.is_(None),
-            PortalLink.expires_at > now,
-        )
-        .values(used_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    if result.rowcount != 1:
+    if not spend_once(PortalLink, link.id, "used_at", now):
         raise LinkUsed("The link was used already.", db.session.get(Patient, link.patient_id))
     db.session.refresh(link)
     return link

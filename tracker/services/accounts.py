@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 
 from tracker.account_links import load_password_reset
 from tracker.extensions import db
-from tracker.links import LinkUsed
+from tracker.links import LinkUsed, spend_once
 from tracker.models import PasswordReset, User
 from tracker.services.audit import record_audit
 from tracker.services.outbox import queue_email
@@ -103,18 +103,7 @@ def reset_password(token: str, password: str, now: datetime) -> User:
     """Use a reset link once to set a new password; every session of the account ends."""
     reset = load_password_reset(token, now)
     check_new_password(password)
-    # Compare-and-set: of two requests racing with one link, only one changes the row.
-    used = db.session.execute(
-        update(PasswordReset)
-        .where(
-            PasswordReset.id == reset.id,
-            PasswordReset.used_at.is_(None),
-            PasswordReset.expires_at > now,
-        )
-        .values(used_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    if used.rowcount != 1:
+    if not spend_once(PasswordReset, reset.id, "used_at", now):
         db.session.rollback()
         raise LinkUsed("The link was used already.")
     # Any other link still in an inbox is spent too: the password it was for is gone.

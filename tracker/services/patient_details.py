@@ -2,11 +2,9 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-
 from tracker.account_links import load_email_change
 from tracker.extensions import db
-from tracker.links import LinkUsed
+from tracker.links import LinkUsed, spend_once
 from tracker.models import EmailChange, Patient, Reminder
 from tracker.models.reminder import PENDING
 from tracker.services.audit import record_audit
@@ -86,18 +84,9 @@ def queue_email_change(patient: Patient, new_email: str, now: datetime) -> Remin
 def confirm_email_change(token: str, now: datetime) -> Patient:
     """Use the link sent to a new address once: the patient's emails go there from now on."""
     change = load_email_change(token, now)
-    confirmed = db.session.execute(
-        update(EmailChange)
-        .where(
-            EmailChange.id == change.id,
-            EmailChange.confirmed_at.is_(None),
-            EmailChange.expires_at > now,
-        )
-        .values(confirmed_at=now),
-        execution_options={"synchronize_session": False},
-    )
+    confirmed = spend_once(EmailChange, change.id, "confirmed_at", now)
     patient = change.patient
-    if confirmed.rowcount != 1:
+    if not confirmed:
         db.session.rollback()
         raise LinkUsed("The link was used already.", patient)
     old_email = patient.email

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.account_links import load_invitation
 from tracker.database import is_postgresql
 from tracker.extensions import db
-from tracker.links import LinkUsed
+from tracker.links import LinkUsed, spend_once
 from tracker.models import ApiToken, Clinic, StaffInvitation, User
 from tracker.models.user import ROLES
 from tracker.services.accounts import check_new_password
@@ -110,17 +110,9 @@ def accept_invitation(token: str, values: dict, now: datetime) -> User:
     name = single_line(check, "name", values.get("name"), 200)
     check.done()
     check_new_password(values.get("password") or "")
-    accepted = db.session.execute(
-        update(StaffInvitation)
-        .where(
-            StaffInvitation.id == invitation.id,
-            StaffInvitation.accepted_at.is_(None),
-            StaffInvitation.revoked_at.is_(None),
-        )
-        .values(accepted_at=now),
-        execution_options={"synchronize_session": False},
-    )
-    if accepted.rowcount != 1:
+    if not spend_once(
+        StaffInvitation, invitation.id, "accepted_at", now, StaffInvitation.revoked_at.is_(None)
+    ):
         db.session.rollback()
         raise LinkUsed("The invitation was used already.")
     user = User(
