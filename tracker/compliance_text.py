@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
+
+from tracker.clinic_words import word_for
 
 SERIOUSNESS_LABELS = {
     "death": lazy_gettext("Death"),
@@ -61,20 +63,15 @@ COURSE_LABELS = {
 }
 
 
-def label(labels: dict, word: str | None) -> str:
-    """The reader's words for a stored word; a dash when there is none."""
-    if word is None:
-        return "—"
-    return str(labels.get(word, word))
+# The reader's words for a stored word (a dash when there is none): the clinic pages' own.
+label = word_for
 
 
 def short_date(day: date | None) -> str:
-    """A day as "3 Dec", or "12月3日" in Japanese."""
+    """A day without its year: "3 Dec", or "12月3日" in Japanese."""
     if day is None:
         return "—"
-    if str(get_locale() or "en").startswith("ja"):
-        return f"{day.month}月{day.day}日"
-    return f"{day.day} {day.strftime('%b')}"
+    return format_date(day, "M月d日" if str(get_locale() or "en").startswith("ja") else "d MMM")
 
 
 def days_left_text(days: int | None) -> str:

@@ -5,6 +5,7 @@ from datetime import date
 from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
 
 from tracker.clinic import bp
+from tracker.compliance_text import short_date as short_date_without_year
 from tracker.followup.flags import ADVERSE_EVENT, MISSED_MILESTONE, NON_RESPONDER, STIFFNESS_KINDS
 
 FLAG_KINDS = {
@@ -48,9 +49,8 @@ def short_date(day: date | None) -> str:
     return format_date(day, "y年M月d日" if japanese() else "d MMM y")
 
 
-def day_month(day: date) -> str:
-    """Write a date without its year, for evidence within one treatment: 28 Mar, or 3月28日."""
-    return format_date(day, "M月d日" if japanese() else "d MMM")
+# A date without its year, for evidence within one treatment: 28 Mar, or 3月28日.
+day_month = short_date_without_year
 
 
 @bp.app_template_global()
