@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import PatientFactory, UserFactory
+from tracker.clinic_words import evidence_text as describe_evidence
 from tracker.extensions import db
-from tracker.followup.flags import describe_evidence
 from tracker.models import Flag, Reminder
 from tracker.reminders.dispatch import dispatch_due
 from tracker.services.actors import Actor

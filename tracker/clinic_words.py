@@ -116,10 +116,15 @@ def word_for(labels: dict, code: str | None) -> str:
 def evidence_text(kind: str, evidence: dict) -> str:
     """Describe a flag's evidence in the reader's words."""
     try:
-        return evidence_sentence(kind, evidence) or word_for(FLAG_KIND_LABELS, kind)
+        return evidence_sentence(kind, evidence) or flag_kind_name(kind)
     except (KeyError, TypeError, AttributeError):
         # Old or hand-edited evidence must not take a whole page or digest down.
-        return word_for(FLAG_KIND_LABELS, kind)
+        return flag_kind_name(kind)
+
+
+def flag_kind_name(kind: str) -> str:
+    """A flag's kind as a name: its label, or the code in words for a kind the tracker dropped."""
+    return str(FLAG_KIND_LABELS.get(kind, kind.replace("_", " ").capitalize()))
 
 
 def evidence_sentence(kind: str, evidence: dict) -> str | None:
@@ -186,5 +191,4 @@ def register_clinic_words(app) -> None:
         checkin_source_label=lambda code: word_for(CHECKIN_SOURCE_LABELS, code),
         language_name=lambda code: word_for(LANGUAGE_NAMES, code),
         system_note=lambda text: str(SYSTEM_NOTES.get(text, text)),
-        evidence_text=evidence_text,
     )

@@ -2,6 +2,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from config import TestConfig
+from tracker import create_app
+from tracker.clinic_words import evidence_text
 from tracker.followup.flags import (
     Baseline,
     Evaluation,
@@ -11,7 +14,6 @@ from tracker.followup.flags import (
     Thresholds,
     adverse_event_changes,
     choose_baseline,
-    describe_evidence,
     evaluate_treatment,
     scan_stiffness,
     treatment_series,
@@ -456,7 +458,14 @@ def test_no_baseline_without_treatment_values_or_recent_checkin():
     assert choose_baseline(None, None, TREATED_ON, [ci(-31, 4, 4), ci(0, 4, 4)]) is None
 
 
-# --- describe_evidence -----------------------------------------------------------------------
+# --- the evidence in words (the clinic pages' writer, as an English reader sees it) ---------
+
+ENGLISH = create_app(TestConfig)  # no database is opened
+
+
+def describe_evidence(kind: str, evidence: dict) -> str:
+    with ENGLISH.app_context():
+        return evidence_text(kind, evidence)
 
 
 def test_describe_rise():

@@ -8,7 +8,7 @@ from tracker.auth.routes import safe_next_url
 from tracker.clinic import bp, charts
 from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
 from tracker.clinic.forms import copy_errors, validate_with_rules
-from tracker.clinic_words import FLAG_KIND_LABELS, evidence_text, translated, word_for
+from tracker.clinic_words import FLAG_KIND_LABELS, translated, word_for
 from tracker.extensions import db
 from tracker.models import Flag, Patient
 from tracker.services import flagging
@@ -90,7 +90,6 @@ def render_resolve_form(flag: Flag, form: ResolveForm):
         "clinic/resolve_form.html",
         flag=flag,
         form=form,
-        evidence_text=evidence_text(flag.kind, flag.evidence or {}),
     )
 
 

@@ -6,7 +6,8 @@ from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
 
 from tracker.clinic import bp
 from tracker.compliance_text import short_date as short_date_without_year
-from tracker.followup.flags import ADVERSE_EVENT, MISSED_MILESTONE, NON_RESPONDER, STIFFNESS_KINDS
+from tracker.followup.flags import STIFFNESS_KINDS
+from tracker.vocabulary import ADVERSE_EVENT, MISSED_MILESTONE, NON_RESPONDER
 
 FLAG_KINDS = {
     "adverse_event": lazy_gettext("adverse event"),

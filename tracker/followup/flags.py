@@ -15,20 +15,11 @@ from operator import attrgetter
 from tracker.vocabulary import (
     ADVERSE_EVENT,
     BOOSTER_WINDOW,
-    MISSED_MILESTONE,
     NON_RESPONDER,
     RELAPSE,
 )
 
 STIFFNESS_KINDS = frozenset({BOOSTER_WINDOW, RELAPSE})
-# What became of a missed milestone's email, as the outbox recorded it.
-MISSED_EMAIL_OUTCOMES = {
-    "no_email": "no email address on file",
-    "opted_out": "the patient opted out of emails",
-    "window_closed_unsent": "the email was not sent before the window closed",
-    "send_failed": "the email could not be delivered",
-    "unanswered": "the email was sent and not answered",
-}
 # Acknowledged is a clinician taking ownership, not a decision: it still counts as active
 # and may be updated or escalated. Only resolved flags are frozen.
 ACTIVE_STATUSES = frozenset({"open", "acknowledged"})
@@ -329,39 +320,3 @@ def evaluate_treatment(
         if change is not None and not (series_closed and change.action == "open"):
             changes.append(change)
     return Evaluation(tuple(changes), None if series_closed else confirmation_on)
-
-
-def describe_evidence(kind: str, evidence: dict) -> str:
-    """Describe a flag's evidence in plain words for the worklist."""
-    try:
-        if kind in STIFFNESS_KINDS:
-            nadir, latest = evidence["nadir"], evidence["latest"]
-            return (
-                f"Stiffness {nadir['stiffness']} → {latest['stiffness']}"
-                f" since {evidence['run_started_on']},"
-                f" above the best of {nadir['stiffness']} on {nadir['recorded_on']}"
-                f" (day {evidence['days_since_treatment']})"
-            )
-        if kind == NON_RESPONDER:
-            base = evidence["baseline"]
-            parts = [f"{k} {base[k]}" for k in ("stiffness", "pain") if base[k] is not None]
-            return (
-                f"No improvement of {evidence['min_improvement']} points"
-                f" after {evidence['non_responder_days']} days (baseline {', '.join(parts)})"
-            )
-        if kind == ADVERSE_EVENT:
-            text = f"Adverse event reported on {evidence['recorded_on']}"
-            if "days_since_treatment" in evidence and evidence["days_since_treatment"] is None:
-                text += ", before any treatment"
-            details = evidence.get("details")
-            return f"{text}: {details}" if details else text
-        if kind == MISSED_MILESTONE:
-            text = (
-                f"No check-in for the {evidence['milestone_weeks']}-week milestone"
-                f" (window closed {evidence['window_closes_on']})"
-            )
-            outcome = MISSED_EMAIL_OUTCOMES.get(evidence.get("outcome"))
-            return f"{text}: {outcome}" if outcome else text
-    except (KeyError, TypeError, AttributeError):
-        pass  # old or hand-edited evidence must not take the whole worklist down
-    return kind.replace("_", " ").capitalize()

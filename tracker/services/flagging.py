@@ -9,7 +9,6 @@ from tracker.followup.flags import (
     ACTIVE_STATUSES,
     ADVERSE_EVENT,
     BASELINE_LOOKBACK_DAYS,
-    MISSED_MILESTONE,
     STIFFNESS_KINDS,
     ExistingFlag,
     FlagChange,
@@ -25,7 +24,7 @@ from tracker.services import reminders
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.validation import N_, Checker
-from tracker.vocabulary import FLAG_KINDS, TEXT_LIMIT
+from tracker.vocabulary import FLAG_KINDS, MISSED_MILESTONE, TEXT_LIMIT
 
 # What a clinician may decide; "checked_in" is set only when a patient with a missed
 # milestone checks in later.

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from tracker.clinic_words import evidence_text
 from tracker.extensions import db
 from tracker.followup.flags import Reading, treatment_series
 from tracker.followup.schedule import local_date, local_midnight
@@ -28,7 +27,6 @@ class WorklistRow:
     """One flag as the worklist shows it."""
 
     flag: Flag
-    evidence_text: str
     days_since_treatment: int | None
     age: str
     readings: list[Reading]  # the treatment's series, for the sparkline
@@ -197,7 +195,6 @@ def worklist_row(flag: Flag, readings: list[Reading], now: datetime) -> Worklist
         days_since = (today - treatment.treated_on).days
     return WorklistRow(
         flag=flag,
-        evidence_text=evidence_text(flag.kind, flag.evidence or {}),
         days_since_treatment=days_since,
         age=flag_age(waiting_since(flag), now),
         waited_days=max((now - waiting_since(flag)).days, 0),
