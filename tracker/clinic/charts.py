@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
+from flask_babel import gettext
+
 from tracker.followup.flags import (
     ACTIVE_STATUSES,
     choose_baseline,
@@ -97,9 +99,16 @@ def sparkline(
     stiffness = [(x(day), y(r.stiffness)) for day, r in zip(days, ordered, strict=True)]
     pain = [(x(day), y(r.pain)) for day, r in zip(days, ordered, strict=True)]
     first, latest = ordered[0], ordered[-1]
-    summary = (
-        f"Stiffness {first.stiffness} to {latest.stiffness}, pain {first.pain} to {latest.pain},"
-        f" day {days[0]} to day {days[-1]} ({len(ordered)} check-ins)"
+    summary = gettext(
+        "Stiffness %(stiffness_first)d to %(stiffness_latest)d, pain %(pain_first)d to"
+        " %(pain_latest)d, day %(first_day)d to day %(last_day)d (%(count)d check-ins)",
+        stiffness_first=first.stiffness,
+        stiffness_latest=latest.stiffness,
+        pain_first=first.pain,
+        pain_latest=latest.pain,
+        first_day=days[0],
+        last_day=days[-1],
+        count=len(ordered),
     )
     return Sparkline(
         width, height, path_through(stiffness), path_through(pain), stiffness[-1], pain[-1], summary
@@ -313,7 +322,9 @@ def patient_chart(
         score_ticks=[Tick(score, y(score), str(score)) for score in range(0, SCORE_MAX + 1, 2)],
         day_ticks=day_ticks(first, last, x),
         milestone_ticks=[
-            Tick(days, x(days), f"{days // 7} wk") for days in milestone_days if days <= last
+            Tick(days, x(days), gettext("%(weeks)d wk", weeks=days // 7))
+            for days in milestone_days
+            if days <= last
         ],
         treatments=[
             Marker(
