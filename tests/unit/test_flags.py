@@ -460,7 +460,8 @@ def test_no_baseline_without_treatment_values_or_recent_checkin():
 
 # --- the evidence in words (the clinic pages' writer, as an English reader sees it) ---------
 
-ENGLISH = create_app(TestConfig)  # no database is opened
+# An app for its translations only: its database is never opened.
+ENGLISH = create_app(type("WordsConfig", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": "sqlite://"}))
 
 
 def describe_evidence(kind: str, evidence: dict) -> str:
