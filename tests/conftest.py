@@ -14,6 +14,8 @@ from tests.scratch_databases import create_database, drop_database
 from tests.smtp import smtp_server  # noqa: F401  (a fixture for every test module)
 from tracker import create_app
 from tracker.extensions import db, limiter
+from tracker.services.outcome_ledger import forget_assessed
+from tracker.services.remembered import forget_remembered
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -82,6 +84,9 @@ def app_for_backend(database_url):
 
 def empty_tables() -> None:
     """Delete every row, children first, so each test starts from an empty database."""
+    # What the app remembers of records it saw is forgotten with them (ids start again at 1).
+    forget_assessed()
+    forget_remembered()
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)

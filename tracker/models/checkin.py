@@ -15,6 +15,8 @@ class CheckIn(db.Model):
     __tablename__ = "checkin"
     __table_args__ = (
         Index("ix_checkin_patient_recorded_on", "patient_id", "recorded_on"),
+        # The outcome ledger counts each patient's check-ins from this index alone.
+        Index("ix_checkin_clinic_patient", "clinic_id", "patient_id", "id"),
         # One answer per emailed link: two taps at once cannot record two check-ins.
         Index("ux_checkin_reminder_id", "reminder_id", unique=True),
         CheckConstraint("pain BETWEEN 0 AND 10", name="pain_range"),
@@ -28,7 +30,7 @@ class CheckIn(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
     treatment_id: Mapped[int | None] = mapped_column(ForeignKey("treatment.id"), index=True)
     recorded_on: Mapped[date]

@@ -18,6 +18,8 @@ class Patient(db.Model):
     __table_args__ = (
         UniqueConstraint("clinic_id", "external_id"),
         Index("ix_patient_clinic_name", "clinic_id", "name"),
+        # The outcome ledger reads each patient's zone and last change from this index alone.
+        Index("ix_patient_clinic_zone", "clinic_id", "id", "timezone", "updated_at"),
         CheckConstraint("language IN ('en', 'ja')", name="language_known"),
         CheckConstraint("frozen_doses >= 0", name="frozen_doses_not_negative"),
     )

@@ -11,7 +11,8 @@ from tracker.followup.outcome_summary import kl_group
 from tracker.models import Clinic, Patient
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.outcomes import OutcomeQuery, TreatmentRow
+from tracker.services.outcome_records import TreatmentRow
+from tracker.services.outcomes import OutcomeQuery
 
 # A cell starting with one of these is read by spreadsheets as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

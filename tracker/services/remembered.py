@@ -35,13 +35,19 @@ def remembered(clinic: Clinic, what: tuple, compute):
         if key in _REMEMBERED:
             _REMEMBERED.move_to_end(key)
             return _REMEMBERED[key]
-    with _collector_paused():
+    with collector_paused():
         answer = compute()
     with _REMEMBERED_LOCK:
         _REMEMBERED[key] = answer
         while len(_REMEMBERED) > REMEMBERED_ANSWERS:
             _REMEMBERED.popitem(last=False)
     return answer
+
+
+def forget_remembered() -> None:
+    """Drop every remembered answer: for a database emptied or restored underneath the app."""
+    with _REMEMBERED_LOCK:
+        _REMEMBERED.clear()
 
 
 def records_fingerprint(clinic: Clinic) -> tuple:
@@ -70,7 +76,7 @@ def records_fingerprint(clinic: Clinic) -> tuple:
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Pause the cyclic garbage collector while hundreds of thousands of readings are made."""
     # They hold no cycles, yet each allocation burst would trigger full collections that
     # walk every one of them again: about a third of the time at 400,000 check-ins.

@@ -1,0 +1,37 @@
+"""indexes the outcome ledger reads its per-patient marks from
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-27 22:00:00
+
+The outcome figures are kept per patient and assessed again when a patient's records change
+(docs/outcomes-and-reporting.md); finding out which changed reads every patient's check-in
+count and zone. These two indexes answer that without touching the tables; the check-in
+index starts with clinic_id, so it replaces the one on clinic_id alone.
+"""
+
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_index(
+        "ix_checkin_clinic_patient", "checkin", ["clinic_id", "patient_id", "id"], unique=False
+    )
+    op.drop_index("ix_checkin_clinic_id", table_name="checkin")
+    op.create_index(
+        "ix_patient_clinic_zone",
+        "patient",
+        ["clinic_id", "id", "timezone", "updated_at"],
+        unique=False,
+    )
+
+
+def downgrade():
+    op.drop_index("ix_patient_clinic_zone", table_name="patient")
+    op.create_index("ix_checkin_clinic_id", "checkin", ["clinic_id"], unique=False)
+    op.drop_index("ix_checkin_clinic_patient", table_name="checkin")

@@ -1,0 +1,186 @@
+"""The outcome ledger assesses again only the patients whose records changed, and its
+answers always equal an assessment of every record from scratch."""
+
+from datetime import timedelta
+
+import time_machine
+from sqlalchemy import delete, func, insert, select, update
+
+from tests import factories
+from tests.outcome_cases import LASTING, RELAPSING, UNCHANGED, four_knees, treat
+from tracker.extensions import db
+from tracker.models import CheckIn, Flag, OutcomeEvent, Patient, Reminder, Treatment
+from tracker.services.actors import Actor
+from tracker.services.checkins import record_checkin
+from tracker.services.outcome_events import record_outcome_event
+from tracker.services.outcome_ledger import _ledger, assessed_treatments
+from tracker.services.outcome_records import assess, clinic_histories
+from tracker.timeutil import now_utc, today_in
+
+
+def ledger_rows(clinic) -> dict:
+    return {t.row.outcome.treatment_id: t.row for t in assessed_treatments(clinic)}
+
+
+def fresh_rows(clinic) -> dict:
+    return {row.outcome.treatment_id: row for row in assess(clinic, clinic_histories(clinic))}
+
+
+def reassessed(clinic) -> int:
+    return _ledger(clinic).reassessed
+
+
+def assert_same_as_from_scratch(clinic) -> None:
+    assert ledger_rows(clinic) == fresh_rows(clinic)
+
+
+def test_a_new_checkin_reassesses_that_patient_only(clinic, clinician):
+    knees = four_knees(clinic, clinician)
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 4
+    ledger_rows(clinic)
+    assert reassessed(clinic) == 0
+
+    lasting = knees["lasting"]
+    record_checkin(
+        lasting.patient,
+        Actor(None, "patient"),
+        {"recorded_on": lasting.treated_on + timedelta(days=190), "stiffness": 6, "pain": 5},
+        source="portal",
+    )
+
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+    # One worse answer is no run yet: the follow-up now ends at day 190.
+    assert ledger_rows(clinic)[lasting.id].outcome.durability.day == 190
+
+
+def test_a_checkin_committed_after_a_newer_one_is_still_seen(clinic, clinician):
+    """Ids are not commit order on PostgreSQL: a row with a lower id can arrive later."""
+    untreated = factories.PatientFactory(clinic=clinic)
+    held_id = add_checkin(untreated.id, None, today_in(untreated.timezone), 5, 5)
+    first = treat(clinic, clinician, 200, checkins=LASTING[:2])
+    second = treat(clinic, clinician, 200, checkins=LASTING)
+    db.session.execute(delete(CheckIn).where(CheckIn.id == held_id))
+    db.session.commit()
+    ledger_rows(clinic)
+
+    # The first patient's check-in "commits" now with an id given out before any other:
+    # neither the newest id of all nor the patient's own newest id changes.
+    newest = db.session.scalar(select(func.max(CheckIn.id)))
+    patients_newest = newest_checkin_of(first.patient_id)
+    add_checkin(first.patient_id, first.id, first.treated_on + timedelta(days=84), 2, 2, held_id)
+    assert db.session.scalar(select(func.max(CheckIn.id))) == newest
+    assert newest_checkin_of(first.patient_id) == patients_newest
+
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+    assert second.id in ledger_rows(clinic)
+
+
+def newest_checkin_of(patient_id) -> int:
+    return db.session.scalar(select(func.max(CheckIn.id)).where(CheckIn.patient_id == patient_id))
+
+
+def add_checkin(patient_id, treatment_id, recorded_on, stiffness, pain, checkin_id=None) -> int:
+    row = {
+        "clinic_id": db.session.get(Patient, patient_id).clinic_id,
+        "patient_id": patient_id,
+        "treatment_id": treatment_id,
+        "recorded_on": recorded_on,
+        "stiffness": stiffness,
+        "pain": pain,
+        "source": "portal",
+        "submitted_at": now_utc(),
+    }
+    if checkin_id is not None:
+        row["id"] = checkin_id
+    checkin_id = db.session.execute(insert(CheckIn).values(row).returning(CheckIn.id)).scalar_one()
+    db.session.commit()
+    return checkin_id
+
+
+def test_every_kind_of_change_is_seen(clinic, clinician):
+    knees = four_knees(clinic, clinician)
+    spare = treat(clinic, clinician, 300, checkins=UNCHANGED)
+    assert_same_as_from_scratch(clinic)
+
+    # A stiffness flag's run moves (a clinician's correction), or its status changes.
+    flag = db.session.scalar(select(Flag).where(Flag.treatment_id == knees["relapsed"].id))
+    assert flag is not None
+    flag.evidence = {
+        **flag.evidence,
+        "run_started_on": str(knees["relapsed"].treated_on + timedelta(days=158)),
+    }
+    db.session.commit()
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+
+    # A treatment's details change (KL grade regrouped, a baseline corrected).
+    db.session.execute(
+        update(Treatment)
+        .where(Treatment.id == knees["lasting"].id)
+        .values(kl_grade=4, baseline_stiffness=9, updated_at=now_utc() + timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+
+    # An outcome event is recorded.
+    record_outcome_event(
+        knees["unchanged"],
+        Actor(clinician, "user"),
+        {"kind": "osteotomy", "occurred_on": knees["unchanged"].treated_on + timedelta(days=90)},
+    )
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+
+    # A patient moves to a zone where today is already tomorrow.
+    patient = db.session.get(Patient, spare.patient_id)
+    patient.timezone = "Pacific/Kiritimati"
+    db.session.commit()
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+
+    # Records are deleted: an outcome event, a check-in, a whole patient's treatments.
+    db.session.execute(
+        delete(OutcomeEvent).where(OutcomeEvent.treatment_id == knees["replaced"].id)
+    )
+    db.session.commit()
+    assert_same_as_from_scratch(clinic)
+    quoted = select(Flag.checkin_id).where(Flag.checkin_id.is_not(None))
+    newest = db.session.scalar(
+        select(CheckIn.id)
+        .where(CheckIn.patient_id == knees["lasting"].patient_id, CheckIn.id.not_in(quoted))
+        .order_by(CheckIn.id.desc())
+    )
+    db.session.execute(delete(CheckIn).where(CheckIn.id == newest))
+    db.session.commit()
+    assert_same_as_from_scratch(clinic)
+    assert reassessed(clinic) == 1
+    db.session.execute(delete(Flag).where(Flag.patient_id == spare.patient_id))
+    db.session.execute(delete(CheckIn).where(CheckIn.patient_id == spare.patient_id))
+    db.session.execute(delete(Reminder).where(Reminder.patient_id == spare.patient_id))
+    db.session.execute(delete(Treatment).where(Treatment.patient_id == spare.patient_id))
+    db.session.commit()
+    assert spare.id not in ledger_rows(clinic)
+    assert_same_as_from_scratch(clinic)
+
+
+def test_a_new_day_moves_every_censoring_day(clinic, clinician):
+    lasting = treat(clinic, clinician, 200, checkins=LASTING)
+    relapsing = treat(clinic, clinician, 200, checkins=RELAPSING)
+    ledger_rows(clinic)
+    with time_machine.travel(now_utc() + timedelta(days=1)):
+        assert_same_as_from_scratch(clinic)
+        assert reassessed(clinic) == 2
+    assert {lasting.id, relapsing.id} <= set(ledger_rows(clinic))
+
+
+def test_clinics_keep_separate_ledgers(clinic, clinician):
+    treat(clinic, clinician, 200, checkins=LASTING)
+    other = factories.ClinicFactory()
+    other_clinician = factories.UserFactory(clinic=other)
+    theirs = treat(other, other_clinician, 200, checkins=RELAPSING)
+    assert set(ledger_rows(other)) == {theirs.id}
+    assert theirs.id not in ledger_rows(clinic)

@@ -1,0 +1,174 @@
+"""Keep every patient's assessed treatments, and assess again only the patients whose records changed.
+
+A clinic's outcome figures (DESIGN section 9) depend on every treatment, and assessing 20,000
+patients' 400,000 check-ins takes seconds; a new check-in changes one patient's treatments.
+So each process keeps, per clinic, each patient's assessed treatments beside a mark of the
+records they were assessed from (one line per patient: counts and newest ids and change times
+of their treatments, check-ins, stiffness flags and outcome events, their time zone and
+today's date there). Before answering, the marks are read again in five grouped statements;
+patients whose mark differs are assessed again from the records, patients gone are dropped.
+A mark is compared whole, patient by patient, so a check-in that commits late, after a newer
+one, is still seen: nothing depends on ids arriving in order.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from array import array
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.followup.flags import STIFFNESS_KINDS
+from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
+from tracker.services.flagging import thresholds_for
+from tracker.services.outcome_records import (
+    TreatmentRow,
+    assess,
+    clinic_histories,
+    driver_rows,
+    trajectory_points,
+)
+from tracker.services.remembered import collector_paused
+from tracker.services.reminders import schedule_settings
+from tracker.timeutil import today_in
+
+# Past this many changed patients one statement for the whole clinic is cheaper than a list.
+PATIENTS_BY_NAME = 500
+
+
+@dataclass(frozen=True)
+class AssessedTreatment:
+    """A treatment's outcome row and the (day, stiffness, pain) readings of its series."""
+
+    row: TreatmentRow
+    readings: array  # flat: day, stiffness, pain, day, stiffness, pain, ...
+
+    def trajectory_points(self) -> Iterator[tuple[int, int, int]]:
+        values = iter(self.readings)
+        return zip(values, values, values, strict=True)
+
+
+@dataclass
+class ClinicLedger:
+    """One clinic's assessed treatments by patient, with the marks they were assessed from."""
+
+    settings: tuple = ()
+    marks: dict[int, tuple] = field(default_factory=dict)
+    treatments: dict[int, tuple[AssessedTreatment, ...]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    reassessed: int = 0  # patients assessed again by the last refresh
+
+    def rows(self) -> list[AssessedTreatment]:
+        return [treatment for kept in self.treatments.values() for treatment in kept]
+
+
+# Per database engine (a test's database, a bench's, the app's), then per clinic.
+_LEDGERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LEDGERS_LOCK = threading.Lock()
+
+
+def assessed_treatments(clinic: Clinic) -> list[AssessedTreatment]:
+    """Return every treatment of the clinic, assessed from the records as they are now."""
+    ledger = _ledger(clinic)
+    with ledger.lock:
+        refresh(clinic, ledger)
+        return ledger.rows()
+
+
+def refresh(clinic: Clinic, ledger: ClinicLedger) -> None:
+    """Assess again the patients whose records changed since the ledger last saw them."""
+    settings = (thresholds_for(clinic), schedule_settings(clinic))
+    if settings != ledger.settings:
+        ledger.settings, ledger.marks, ledger.treatments = settings, {}, {}
+    marks = patient_marks(clinic)
+    for gone in ledger.marks.keys() - marks.keys():
+        del ledger.marks[gone]
+        ledger.treatments.pop(gone, None)
+    changed = {owner for owner, mark in marks.items() if ledger.marks.get(owner) != mark}
+    ledger.reassessed = len(changed)
+    if not changed:
+        return
+    by_name = changed if len(changed) <= PATIENTS_BY_NAME else None
+    with collector_paused():
+        histories = [(o, h) for o, h in clinic_histories(clinic, by_name) if o in changed]
+        fresh: dict[int, list[AssessedTreatment]] = defaultdict(list)
+        for (_, history), row in zip(histories, assess(clinic, histories), strict=True):
+            readings = array(
+                "i", [value for point in trajectory_points(history) for value in point]
+            )
+            fresh[row.patient_id].append(AssessedTreatment(row, readings))
+    for owner in changed:
+        ledger.marks[owner] = marks[owner]
+        ledger.treatments[owner] = tuple(fresh.get(owner, ()))
+
+
+def patient_marks(clinic: Clinic) -> dict[int, tuple]:
+    """Read, per patient with a treatment, a mark that changes whenever their outcome records do."""
+    # The driver's own values are compared as they come (times as stored, not converted):
+    # 20,000 patients' marks are read on every answer after a change.
+    # Each mark holds, in this order: treatments, the patient, check-ins, stiffness flags and
+    # outcome events; a part stays None while the patient has no such record.
+    marks: dict[int, list] = {
+        owner: [(count, newest, changed), None, None, None, None]
+        for owner, count, newest, changed in driver_rows(
+            select(
+                Treatment.patient_id,
+                func.count(Treatment.id),
+                func.max(Treatment.id),
+                func.max(Treatment.updated_at),
+            )
+            .where(Treatment.clinic_id == clinic.id)
+            .group_by(Treatment.patient_id)
+        )
+    }
+    todays: dict[str, date] = {}
+    for owner, timezone, changed in driver_rows(
+        select(Patient.id, Patient.timezone, Patient.updated_at).where(
+            Patient.clinic_id == clinic.id
+        )
+    ):
+        if owner in marks:
+            today = todays.get(timezone) or todays.setdefault(timezone, today_in(timezone))
+            marks[owner][1] = (timezone, today, changed)
+    for part, statement in enumerate(
+        (
+            select(CheckIn.patient_id, func.count(CheckIn.id), func.max(CheckIn.id))
+            .where(CheckIn.clinic_id == clinic.id)
+            .group_by(CheckIn.patient_id),
+            select(
+                Flag.patient_id, func.count(Flag.id), func.max(Flag.id), func.max(Flag.updated_at)
+            )
+            .where(
+                Flag.clinic_id == clinic.id,
+                Flag.kind.in_(sorted(STIFFNESS_KINDS)),
+                Flag.treatment_id.is_not(None),
+            )
+            .group_by(Flag.patient_id),
+            select(OutcomeEvent.patient_id, func.count(OutcomeEvent.id), func.max(OutcomeEvent.id))
+            .where(OutcomeEvent.clinic_id == clinic.id)
+            .group_by(OutcomeEvent.patient_id),
+        ),
+        start=2,
+    ):
+        for owner, *summary in driver_rows(statement):
+            if owner in marks:
+                marks[owner][part] = tuple(summary)
+    return {owner: tuple(mark) for owner, mark in marks.items()}
+
+
+def forget_assessed() -> None:
+    """Drop every ledger: for a database emptied or restored underneath the app."""
+    with _LEDGERS_LOCK:
+        _LEDGERS.clear()
+
+
+def _ledger(clinic: Clinic) -> ClinicLedger:
+    with _LEDGERS_LOCK:
+        ledgers = _LEDGERS.setdefault(db.engine, {})
+        return ledgers.setdefault(clinic.id, ClinicLedger())
