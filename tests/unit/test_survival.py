@@ -2,6 +2,7 @@ import json
 import math
 import statistics
 import time
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from tests.unit.test_outcomes import histories
 from tracker.followup.flags import Thresholds
 from tracker.followup.outcome_summary import (
+    GroupedTally,
     kl_group,
     quartiles,
     rate,
@@ -352,6 +354,44 @@ def test_summary_accounts_for_every_treatment_and_is_plain_json(treatments, grou
         assert sum(cohorts) == summary["durability"]["cohort"]
         if sum(1 for c in cohorts if c) < 2:
             assert summary["logrank_p"] is None
+
+
+@settings(max_examples=40)
+@given(
+    st.lists(histories(), max_size=14),
+    st.sampled_from([None, "kind", "kl_grade", "route"]),
+    st.randoms(use_true_random=False),
+)
+def test_a_tally_counted_in_and_out_gives_the_figures_of_what_is_left(treatments, group_by, rng):
+    outcomes = [assess_treatment(h, Thresholds()) for h in treatments]
+    tally = GroupedTally(group_by)
+    for outcome in outcomes:
+        tally.add(outcome)
+    kept = list(outcomes)
+    for gone in rng.sample(outcomes, rng.randint(0, len(outcomes))):
+        tally.remove(gone)
+        kept.remove(gone)
+        tally.add(gone)  # counted in again, then out for good: nothing of it may linger
+        tally.remove(gone)
+    assert tally.figures() == summarise(kept, group_by)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.integers(0, 40), st.booleans(), st.sampled_from("ab")), max_size=60))
+def test_counted_exits_estimate_the_same_curve_and_test_as_the_exits_repeated(exits):
+    counted = Counter(exits)
+    days = [day for day, _, _ in counted]
+    events = [event for _, event, _ in counted]
+    groups = [group for _, _, group in counted]
+    curve_pairs = Counter((day, event) for day, event, _ in exits)
+    assert kaplan_meier(
+        [day for day, _ in curve_pairs],
+        [event for _, event in curve_pairs],
+        list(curve_pairs.values()),
+    ) == kaplan_meier([d for d, _, _ in exits], [e for _, e, _ in exits])
+    assert logrank_p(days, events, groups, list(counted.values())) == logrank_p(
+        [d for d, _, _ in exits], [e for _, e, _ in exits], [g for _, _, g in exits]
+    )
 
 
 # --- speed -----------------------------------------------------------------------------------

@@ -31,6 +31,8 @@ class Treatment(db.Model):
     __tablename__ = "treatment"
     __table_args__ = (
         Index("ix_treatment_patient_treated_on", "patient_id", "treated_on"),
+        # The outcome ledger sums up each patient's treatments from this index alone.
+        Index("ix_treatment_clinic_patient", "clinic_id", "patient_id", "id", "updated_at"),
         CheckConstraint("kl_grade BETWEEN 0 AND 4", name="kl_grade_range"),
         CheckConstraint("baseline_pain BETWEEN 0 AND 10", name="baseline_pain_range"),
         CheckConstraint("baseline_stiffness BETWEEN 0 AND 10", name="baseline_stiffness_range"),
@@ -45,7 +47,7 @@ class Treatment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"), index=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinic.id"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
     treated_on: Mapped[date]
     kind: Mapped[str] = mapped_column(String(20))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 import weakref
 from array import array
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,6 +25,8 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.followup.flags import STIFFNESS_KINDS
+from tracker.followup.outcome_summary import GroupedTally
+from tracker.followup.outcomes import TreatmentOutcome
 from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
 from tracker.services.flagging import thresholds_for
 from tracker.services.outcome_records import (
@@ -40,6 +42,8 @@ from tracker.timeutil import today_in
 
 # Past this many changed patients one statement for the whole clinic is cheaper than a list.
 PATIENTS_BY_NAME = 500
+# Questions (filters and grouping) whose counts are kept, the least recently asked dropped.
+TALLIES_KEPT = 16
 
 
 @dataclass(frozen=True)
@@ -55,17 +59,42 @@ class AssessedTreatment:
 
 
 @dataclass
+class KeptTally:
+    """Running counts of the treatments one question covers, kept up to date patient by patient."""
+
+    tally: GroupedTally
+    covers: Callable[[TreatmentOutcome], bool]
+
+    def replace(self, old: Iterable[AssessedTreatment], new: Iterable[AssessedTreatment]) -> None:
+        for treatment in old:
+            if self.covers(treatment.row.outcome):
+                self.tally.remove(treatment.row.outcome)
+        for treatment in new:
+            if self.covers(treatment.row.outcome):
+                self.tally.add(treatment.row.outcome)
+
+
+@dataclass
 class ClinicLedger:
     """One clinic's assessed treatments by patient, with the marks they were assessed from."""
 
     settings: tuple = ()
     marks: dict[int, tuple] = field(default_factory=dict)
     treatments: dict[int, tuple[AssessedTreatment, ...]] = field(default_factory=dict)
+    tallies: OrderedDict = field(default_factory=OrderedDict)  # question -> KeptTally
     lock: threading.Lock = field(default_factory=threading.Lock)
     reassessed: int = 0  # patients assessed again by the last refresh
 
     def rows(self) -> list[AssessedTreatment]:
         return [treatment for kept in self.treatments.values() for treatment in kept]
+
+    def replace(self, owner: int, treatments: tuple[AssessedTreatment, ...]) -> None:
+        """Put a patient's newly assessed treatments in place of the old, in every tally too."""
+        old = self.treatments.pop(owner, ())
+        for kept in self.tallies.values():
+            kept.replace(old, treatments)
+        if treatments:
+            self.treatments[owner] = treatments
 
 
 # Per database engine (a test's database, a bench's, the app's), then per clinic.
@@ -81,15 +110,36 @@ def assessed_treatments(clinic: Clinic) -> list[AssessedTreatment]:
         return ledger.rows()
 
 
+def tallied_figures(
+    clinic: Clinic,
+    question: Hashable,
+    group_by: str | None,
+    covers: Callable[[TreatmentOutcome], bool],
+) -> dict:
+    """Return the figures of the treatments a question covers, from counts kept up to date."""
+    ledger = _ledger(clinic)
+    with ledger.lock:
+        refresh(clinic, ledger)
+        kept = ledger.tallies.get(question)
+        if kept is None:
+            kept = ledger.tallies[question] = KeptTally(GroupedTally(group_by), covers)
+            kept.replace((), ledger.rows())
+            while len(ledger.tallies) > TALLIES_KEPT:
+                ledger.tallies.popitem(last=False)
+        ledger.tallies.move_to_end(question)
+        return kept.tally.figures()
+
+
 def refresh(clinic: Clinic, ledger: ClinicLedger) -> None:
     """Assess again the patients whose records changed since the ledger last saw them."""
     settings = (thresholds_for(clinic), schedule_settings(clinic))
     if settings != ledger.settings:
         ledger.settings, ledger.marks, ledger.treatments = settings, {}, {}
+        ledger.tallies.clear()
     marks = patient_marks(clinic)
     for gone in ledger.marks.keys() - marks.keys():
         del ledger.marks[gone]
-        ledger.treatments.pop(gone, None)
+        ledger.replace(gone, ())
     changed = {owner for owner, mark in marks.items() if ledger.marks.get(owner) != mark}
     ledger.reassessed = len(changed)
     if not changed:
@@ -105,7 +155,7 @@ def refresh(clinic: Clinic, ledger: ClinicLedger) -> None:
             fresh[row.patient_id].append(AssessedTreatment(row, readings))
     for owner in changed:
         ledger.marks[owner] = marks[owner]
-        ledger.treatments[owner] = tuple(fresh.get(owner, ()))
+        ledger.replace(owner, tuple(fresh.get(owner, ())))
 
 
 def patient_marks(clinic: Clinic) -> dict[int, tuple]:

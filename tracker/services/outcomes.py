@@ -9,14 +9,19 @@ while no record of the clinic changed (services/remembered.py).
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker.followup.outcome_summary import GROUP_BY, summarise
+from tracker.followup.outcome_summary import GROUP_BY
+from tracker.followup.outcomes import TreatmentOutcome
 from tracker.followup.trajectory import Trajectory, median_trajectory
 from tracker.models import Clinic
 from tracker.models.treatment import KINDS, ROUTES
-from tracker.services.outcome_ledger import AssessedTreatment, assessed_treatments
+from tracker.services.outcome_ledger import (
+    AssessedTreatment,
+    assessed_treatments,
+    tallied_figures,
+)
 from tracker.services.outcome_records import TreatmentRow, assess, clinic_histories
 from tracker.services.remembered import remembered
 from tracker.services.validation import Checker
@@ -92,11 +97,14 @@ def _covered(clinic: Clinic, query: OutcomeQuery) -> list[AssessedTreatment]:
 
 def outcome_figures(clinic: Clinic, query: OutcomeQuery) -> dict:
     """Return the section 9 figures of the clinic's treatments that the query covers."""
+    return copy.deepcopy(remembered(clinic, ("figures", query), lambda: _tallied(clinic, query)))
 
-    def compute() -> dict:
-        return summarise([row.outcome for row in clinic_outcomes(clinic, query)], query.group_by)
 
-    return copy.deepcopy(remembered(clinic, ("figures", query), compute))
+def _tallied(clinic: Clinic, query: OutcomeQuery) -> dict:
+    def covers(outcome: TreatmentOutcome) -> bool:
+        return query.covers(outcome.kind, outcome.route, outcome.kl_grade, outcome.treated_on)
+
+    return tallied_figures(clinic, query, query.group_by, covers)
 
 
 @dataclass(frozen=True)
@@ -114,18 +122,17 @@ def outcome_overview(clinic: Clinic, query: OutcomeQuery) -> OutcomeOverview:
     """Return the page's figures: as grouped, by KL grade and route, and the median course."""
 
     def compute() -> OutcomeOverview:
-        covered = _covered(clinic, query)
-        outcomes = [treatment.row.outcome for treatment in covered]
-        figures = summarise(outcomes, query.group_by)
+        figures = _tallied(clinic, query)
         return OutcomeOverview(
-            treatments=len(outcomes),
+            treatments=figures["durability"]["cohort"]
+            + sum(figures["durability"]["excluded"].values()),
             figures=figures,
-            by_kl_grade=figures
-            if query.group_by == "kl_grade"
-            else summarise(outcomes, "kl_grade"),
-            by_route=figures if query.group_by == "route" else summarise(outcomes, "route"),
+            by_kl_grade=_tallied(clinic, replace(query, group_by="kl_grade")),
+            by_route=_tallied(clinic, replace(query, group_by="route")),
             trajectory=median_trajectory(
-                point for treatment in covered for point in treatment.trajectory_points()
+                point
+                for treatment in _covered(clinic, query)
+                for point in treatment.trajectory_points()
             ),
         )
 
