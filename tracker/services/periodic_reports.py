@@ -2,17 +2,15 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from tracker.extensions import db
+from tracker.followup.flags import Thresholds
 from tracker.followup.outcomes import (
     ANSWERED,
-    OutcomeReading,
-    TreatmentFacts,
-    TreatmentHistory,
-    assess_treatment,
+    TreatmentOutcome,
 )
 from tracker.followup.reporting import (
     SERIOUSNESS,
@@ -22,13 +20,12 @@ from tracker.followup.reporting import (
     plan_year,
     plan_years,
 )
-from tracker.followup.schedule import local_date
-from tracker.models import AdverseEvent, CheckIn, Clinic, PeriodicReport, ProvisionPlan, Treatment
+from tracker.models import AdverseEvent, Clinic, PeriodicReport, ProvisionPlan, Treatment
 from tracker.services.actors import Actor
 from tracker.services.adverse_events import check_day, clinic_today
 from tracker.services.audit import record_audit
 from tracker.services.flagging import thresholds_for
-from tracker.services.reminders import schedule_settings
+from tracker.services.outcome_records import assess, clinic_histories
 from tracker.services.validation import N_, Checker
 from tracker.timeutil import now_utc
 
@@ -137,7 +134,7 @@ def draft(
     latest = {}
     for treatment in treatments:
         latest[treatment.patient_id] = treatment  # in date order: the last one stays
-    course = Counter(course_of(treatment) for treatment in latest.values())
+    course = courses_of(plan_clinic(plan), list(latest.values()))
     return PeriodicYear(
         plan=plan,
         year=year,
@@ -150,46 +147,21 @@ def draft(
     )
 
 
-def course_of(treatment: Treatment) -> str:
-    """Improved, unchanged or worse at the latest answered milestone (section 9's rules)."""
-    patient = treatment.patient
-    clinic = patient.clinic
+def courses_of(clinic: Clinic, treatments: list[Treatment]) -> Counter:
+    """Count the treatments' courses, each assessed as the Outcomes page assesses it."""
+    wanted = {treatment.id for treatment in treatments}
+    patients = {treatment.patient_id for treatment in treatments}
+    if not wanted:
+        return Counter()
     thresholds = thresholds_for(clinic)
-    today = max(local_date(now_utc(), patient.timezone), treatment.treated_on)
-    later = [t.treated_on for t in patient.treatments if t.treated_on > treatment.treated_on]
-    checkins = db.session.scalars(
-        select(CheckIn).where(
-            CheckIn.patient_id == patient.id,
-            CheckIn.recorded_on >= treatment.treated_on - timedelta(days=30),
-        )
+    rows = assess(clinic, clinic_histories(clinic, patients))
+    return Counter(
+        course_of(row.outcome, thresholds) for row in rows if row.outcome.treatment_id in wanted
     )
-    readings = tuple(
-        OutcomeReading(
-            checkin_id=checkin.id,
-            recorded_on=checkin.recorded_on,
-            pain=checkin.pain,
-            stiffness=checkin.stiffness,
-            adverse_event=checkin.adverse_event,
-            # Function and global assessment arrive with the outcomes work; until then None.
-            function=getattr(checkin, "function", None),
-            global_assessment=getattr(checkin, "global_assessment", None),
-        )
-        for checkin in checkins
-    )
-    facts = TreatmentFacts(
-        treatment_id=treatment.id,
-        treated_on=treatment.treated_on,
-        kind=treatment.kind,
-        route=treatment.route,
-        kl_grade=treatment.kl_grade,
-        today=today,
-        baseline_pain=treatment.baseline_pain,
-        baseline_stiffness=treatment.baseline_stiffness,
-        schedule=schedule_settings(clinic),
-    )
-    outcome = assess_treatment(
-        TreatmentHistory(facts, readings, series_closed_on=min(later, default=None)), thresholds
-    )
+
+
+def course_of(outcome: TreatmentOutcome, thresholds: Thresholds) -> str:
+    """Improved, unchanged or worse at the latest answered milestone (section 9's rules)."""
     answered = [m for m in outcome.milestones if m.status == ANSWERED and m.answer is not None]
     if not answered or outcome.baseline is None:
         return "not_known"
