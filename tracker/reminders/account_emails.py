@@ -1,6 +1,6 @@
 """Emails about accounts: a staff invitation, a password reset, a patient's new address."""
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_mail import Message
 
 from tracker.account_links import email_change_url, invitation_url, password_reset_url
@@ -48,12 +48,7 @@ def invitation_message(invitation: StaffInvitation) -> Message:
         "hours": round((invitation.expires_at - invitation.created_at).total_seconds() / 3600),
     }
     with force_locale(invitation.language):
-        subject = gettext(
-            "%(clinic)s: you are invited to the follow-up tracker", clinic=clinic.name
-        )
-        return make_message(
-            "staff_invitation", invitation.email, subject, context, invitation.language
-        )
+        return make_message("staff_invitation", invitation.email, context, invitation.language)
 
 
 def password_reset_message(reset: PasswordReset) -> Message:
@@ -66,8 +61,7 @@ def password_reset_message(reset: PasswordReset) -> Message:
         "minutes": round((reset.expires_at - reset.created_at).total_seconds() / 60),
     }
     with force_locale(user.language):
-        subject = gettext("%(clinic)s: choose a new password", clinic=user.clinic.name)
-        return make_message("password_reset", user.email, subject, context, user.language)
+        return make_message("password_reset", user.email, context, user.language)
 
 
 def email_change_message(change: EmailChange) -> Message:
@@ -80,5 +74,4 @@ def email_change_message(change: EmailChange) -> Message:
         "hours": round((change.expires_at - change.created_at).total_seconds() / 3600),
     }
     with force_locale(patient.language):
-        subject = gettext("%(clinic)s: confirm your new email address", clinic=patient.clinic.name)
-        return make_message("email_change", change.new_email, subject, context, patient.language)
+        return make_message("email_change", change.new_email, context, patient.language)

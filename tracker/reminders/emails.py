@@ -12,7 +12,7 @@ from flask_babel import force_locale, gettext
 from flask_mail import Message
 
 from tracker.clinic_words import evidence_text
-from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label, short_date
+from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label
 from tracker.extensions import db
 from tracker.followup.reporting import days_left
 from tracker.links import checkin_url, portal_url, unsubscribe_url
@@ -105,16 +105,16 @@ def message_id_for(reminder: Reminder) -> str:
 def make_message(
     name: str,
     to: str,
-    subject: str,
     context: dict,
     language: str = "en",
     headers: dict[str, str] | None = None,
 ) -> Message:
-    """Render templates/email/<name>.txt and .html into one multipart message.
+    """Render templates/email/<name>.subject.txt, .txt and .html into one multipart message.
 
     The caller renders a patient's message inside force_locale(language).
     """
     context = {**context, "language": language}
+    subject = render_template(f"email/{name}.subject.txt", **context)
     body = render_template(f"email/{name}.txt", **context)
     html = render_template(f"email/{name}.html", **context)
     message = OutboxMessage(
@@ -164,29 +164,17 @@ def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> M
     ]
     unsubscribe = unsubscribe_url(patient)
     with force_locale(patient_locale(patient.language, patient.timezone)):
-        label = milestone_label(reminder)
-        if template == "reminder":
-            subject = gettext("%(clinic)s: your %(label)s", clinic=clinic.name, label=label)
-        elif template == "nudge":
-            subject = gettext(
-                "%(clinic)s: a reminder about your %(label)s", clinic=clinic.name, label=label
-            )
-        else:
-            subject = gettext(
-                "%(clinic)s: how is your morning stiffness this week?", clinic=clinic.name
-            )
         context = {
             "patient": patient,
             "clinic": clinic,
             "reminder": reminder,
-            "label": label,
+            "label": milestone_label(reminder),
             "checkin_url": checkin_url(reminder),
             "unsubscribe_url": unsubscribe,
         }
         return make_message(
             template,
             patient.email,
-            subject,
             context,
             patient.language,
             patient_headers(unsubscribe),
@@ -206,11 +194,9 @@ def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) ->
         "unsubscribe_url": unsubscribe,
     }
     with force_locale(patient_locale(patient.language, patient.timezone)):
-        subject = gettext("%(clinic)s: your follow-up link", clinic=clinic.name)
         return make_message(
             "portal_link",
             patient.email,
-            subject,
             context,
             patient.language,
             patient_headers(unsubscribe),
@@ -230,12 +216,7 @@ def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Mes
             "evidence": evidence_text(flag.kind, flag.evidence or {}),
             "patient_url": public_url(f"/patients/{flag.patient_id}"),
         }
-        subject = gettext(
-            "Adverse event reported: %(mrn)s (%(clinic)s)",
-            mrn=flag.patient.external_id,
-            clinic=clinic.name,
-        )
-        return make_message("adverse_event_alert", user.email, subject, context, user.language)
+        return make_message("adverse_event_alert", user.email, context, user.language)
 
 
 def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
@@ -250,13 +231,7 @@ def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
             "unattended": unattended,
             "worklist_url": public_url("/"),
         }
-        subject = gettext(
-            "%(clinic)s: %(new)d new flag(s), %(waiting)d waiting",
-            clinic=clinic.name,
-            new=len(new_flags),
-            waiting=len(unattended),
-        )
-        return make_message("digest", user.email, subject, context, user.language)
+        return make_message("digest", user.email, context, user.language)
 
 
 def public_url(path: str) -> str:
@@ -302,12 +277,6 @@ def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> M
             url = public_url(f"/plans/{plan.id}/periodic-reports/{payload['plan_year']}")
         left = days_left(due_on, today)
         when = days_left_text(left)
-        subject = gettext(
-            "%(clinic)s: report due %(day)s (%(when)s)",
-            clinic=clinic.name,
-            day=short_date(due_on),
-            when=when,
-        )
         context = {
             "user": user,
             "clinic": clinic,
@@ -317,4 +286,4 @@ def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> M
             "overdue": left < 0,
             "url": url,
         }
-        return make_message("report_reminder", user.email, subject, context, language)
+        return make_message("report_reminder", user.email, context, language)
