@@ -32,6 +32,7 @@ from tracker.reminders.smtp import (
     open_connection,
     smtp_code,
 )
+from tracker.services.outbox import outbox_row
 from tracker.services.reminders import schedule_settings
 
 log = logging.getLogger(__name__)
@@ -485,24 +486,19 @@ def nudge_for(milestone: Reminder, sent_at: datetime) -> dict | None:
     due_at = nudge_due_at(sent_at, milestone.window_closes_at, patient.timezone, settings, sent_at)
     if due_at is None:
         return None
-    return {
-        "clinic_id": milestone.clinic_id,
-        "patient_id": milestone.patient_id,
-        "treatment_id": milestone.treatment_id,
-        "kind": "nudge",
-        "milestone_weeks": milestone.milestone_weeks,
-        "due_on": milestone.due_on,
-        "due_at": due_at,
-        "next_attempt_at": due_at,
-        "window_opens_on": milestone.window_opens_on,
-        "window_closes_on": milestone.window_closes_on,
-        "window_closes_at": milestone.window_closes_at,
-        "status": "scheduled",
-        "attempts": 0,
-        "last_error": "",
-        "created_at": sent_at,
-        "updated_at": sent_at,
-    }
+    return outbox_row(
+        "nudge",
+        milestone.clinic_id,
+        sent_at,
+        due_at=due_at,
+        patient_id=milestone.patient_id,
+        treatment_id=milestone.treatment_id,
+        milestone_weeks=milestone.milestone_weeks,
+        due_on=milestone.due_on,
+        window_opens_on=milestone.window_opens_on,
+        window_closes_on=milestone.window_closes_on,
+        window_closes_at=milestone.window_closes_at,
+    )
 
 
 def send_after_response(response, reminder_ids: list[int]):
