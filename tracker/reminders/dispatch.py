@@ -26,6 +26,7 @@ from tracker.followup.schedule import nudge_due_at
 from tracker.models import Patient, Reminder, User
 from tracker.models.types import UTCDateTime
 from tracker.reminders import account_emails, emails
+from tracker.reminders.form_letters import FormLetters
 from tracker.reminders.smtp import (
     describe_failure,
     is_connection_failure,
@@ -243,6 +244,7 @@ def prepare(ids: list[int], send_log: "SendLog", result: DispatchResult, rng) ->
         .order_by(Reminder.id)
     ).all()
     outgoing = []
+    letters = FormLetters()
     for reminder in reminders:
         skipped = skip_reason(reminder, now)
         if skipped is not None:
@@ -251,7 +253,7 @@ def prepare(ids: list[int], send_log: "SendLog", result: DispatchResult, rng) ->
                 result.skipped += 1
             continue
         try:
-            message = build_message(reminder, now)
+            message = build_message(reminder, now, letters)
         except Exception as error:  # noqa: BLE001 - a broken message must not stop the batch
             log.exception("Could not build the message of reminder %s", reminder.id)
             record_failure(
@@ -424,14 +426,21 @@ def skip_reason(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
     return None
 
 
-def build_message(reminder: Reminder, now: datetime) -> emails.OutboxMessage:
-    """Render the row's email (skip_reason has found someone to send it to)."""
+def build_message(
+    reminder: Reminder, now: datetime, letters: FormLetters | None = None
+) -> emails.OutboxMessage:
+    """Render the row's email (skip_reason has found someone to send it to).
+
+    Follow-ups are filled in from the pass's form letters, when given.
+    """
     if reminder.kind in account_emails.KINDS:
         message = account_emails.account_message(reminder)
     elif reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
         if reminder.kind == "portal_link":
             message = emails.portal_link_message(reminder, patient, patient.clinic)
+        elif letters is not None:
+            message = letters.message(reminder, patient, patient.clinic)
         else:
             message = emails.follow_up_message(reminder, patient, patient.clinic)
     else:

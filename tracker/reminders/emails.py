@@ -40,6 +40,24 @@ class OutboxMessage(Message):
     """
 
     _wire: bytes | None = None
+    nudge: dict | None = None  # the row the dispatcher plans once a milestone is sent
+
+    def __init__(
+        self, subject: str, to: str, body: str, html: str, headers: dict[str, str] | None = None
+    ) -> None:
+        # Not Flask-Mail's: it looks up this host's name for a Message-ID we replace anyway.
+        sender = current_app.config["MAIL_DEFAULT_SENDER"]
+        self.subject = subject
+        self.sender = f"{sender[0]} <{sender[1]}>" if isinstance(sender, tuple) else sender
+        self.recipients = [to]
+        self.body = body
+        self.alts = {"html": html}
+        self.extra_headers = headers or {}
+        self.msgId = ""
+        self.date = None  # set when sent
+        self.reply_to = self.charset = None
+        self.cc, self.bcc, self.attachments = [], [], []
+        self.mail_options, self.rcpt_options = [], []
 
     def as_bytes(self) -> bytes:
         if self._wire is None:
@@ -108,24 +126,23 @@ def make_message(
     context: dict,
     language: str = "en",
     headers: dict[str, str] | None = None,
-) -> Message:
+) -> OutboxMessage:
     """Render templates/email/<name>.subject.txt, .txt and .html into one multipart message.
 
     The caller renders a patient's message inside force_locale(language).
     """
+    subject, body, html = render_email(name, context, language)
+    return OutboxMessage(subject, to, body, html, headers)
+
+
+def render_email(name: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Render an email's subject, text and HTML from templates/email/<name>.*."""
     context = {**context, "language": language}
-    subject = render_template(f"email/{name}.subject.txt", **context)
-    body = render_template(f"email/{name}.txt", **context)
-    html = render_template(f"email/{name}.html", **context)
-    message = OutboxMessage(
-        subject=subject,
-        recipients=[to],
-        body=body,
-        html=html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=headers or {},
+    return (
+        render_template(f"email/{name}.subject.txt", **context),
+        render_template(f"email/{name}.txt", **context),
+        render_template(f"email/{name}.html", **context),
     )
-    return message
 
 
 def patient_headers(unsubscribe_url: str) -> dict[str, str]:
@@ -156,24 +173,17 @@ def milestone_label(reminder: Reminder) -> str:
     return milestone_title(reminder.milestone_weeks)
 
 
-def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
-    """A milestone reminder, a nudge or a confirmation request, in the patient's language."""
+# The templates of each follow-up kind.
+FOLLOW_UP_TEMPLATES = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}
 
-    template = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}[
-        reminder.kind
-    ]
+
+def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> OutboxMessage:
+    """A milestone reminder, a nudge or a confirmation request, in the patient's language."""
     unsubscribe = unsubscribe_url(patient)
     with force_locale(patient_locale(patient.language, patient.timezone)):
-        context = {
-            "patient": patient,
-            "clinic": clinic,
-            "reminder": reminder,
-            "label": milestone_label(reminder),
-            "checkin_url": checkin_url(reminder),
-            "unsubscribe_url": unsubscribe,
-        }
+        context = follow_up_context(reminder, patient, clinic, checkin_url(reminder), unsubscribe)
         return make_message(
-            template,
+            FOLLOW_UP_TEMPLATES[reminder.kind],
             patient.email,
             context,
             patient.language,
@@ -181,7 +191,20 @@ def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> M
         )
 
 
-def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
+def follow_up_context(
+    reminder: Reminder, patient: Patient, clinic: Clinic, checkin: str, unsubscribe: str
+) -> dict:
+    """What a follow-up email's templates are given (in the patient's locale)."""
+    return {
+        "patient": patient,
+        "clinic": clinic,
+        "label": milestone_label(reminder),
+        "checkin_url": checkin,
+        "unsubscribe_url": unsubscribe,
+    }
+
+
+def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> OutboxMessage:
     """The magic link into the patient portal."""
 
     link = db.session.get(PortalLink, (reminder.payload or {}).get("portal_link_id"))
@@ -203,7 +226,7 @@ def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) ->
         )
 
 
-def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """Tell a clinician at once that a patient reported an adverse event."""
 
     flag = db.session.get(Flag, (reminder.payload or {}).get("flag_id"))
@@ -219,7 +242,7 @@ def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Mes
         return make_message("adverse_event_alert", user.email, context, user.language)
 
 
-def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """The daily digest of new flags and of open flags nobody has taken."""
 
     with force_locale(user.language):
@@ -238,7 +261,7 @@ def public_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """Remind a clinic admin of a report due in two days, or overdue, in the admin's language."""
 
     payload = reminder.payload or {}
