@@ -1,10 +1,12 @@
 """Email messages from templates: one named function per message over make_message."""
 
 import base64
+import re
 import secrets
 from datetime import date
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -109,7 +111,20 @@ def base64_lines(text: str) -> str:
     return "\r\n".join(encoded[start : start + 76] for start in range(0, len(encoded), 76))
 
 
+# An address with nothing to parse nor encode: formataddr(parseaddr(address)) is the address.
+PLAIN_ADDRESS = re.compile(r"[\w+-]+(?:\.[\w+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z", re.ASCII)
+
+
+def is_plain_address(address) -> bool:
+    """Tell a bare ASCII address (as patients' and staff's are) from one to parse."""
+    return isinstance(address, str) and PLAIN_ADDRESS.match(address) is not None
+
+
+@lru_cache(maxsize=64)  # the sender's, in every message of a batch
 def encode_address(address) -> str:
+    """An address as a header writes it (RFC 2047 for a name that is not ASCII)."""
+    if is_plain_address(address):
+        return address
     name, email = address if isinstance(address, tuple) else parseaddr(address)
     return formataddr((name, email), charset="utf-8")
 

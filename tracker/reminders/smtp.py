@@ -11,11 +11,17 @@ from flask_mail import (
     Connection,
     email_dispatched,
     sanitize_address,
-    sanitize_addresses,
 )
+
+from tracker.reminders.emails import is_plain_address
 
 # The sender as the SMTP envelope writes it: the same for every message, so parsed once.
 envelope_sender = lru_cache(maxsize=8)(sanitize_address)
+
+
+def envelope_recipient(address) -> str:
+    """A recipient as the SMTP envelope writes it: a plain address as it is, as Flask-Mail would."""
+    return address if is_plain_address(address) else sanitize_address(address)
 
 
 class TimedConnection(Connection):
@@ -37,7 +43,7 @@ class TimedConnection(Connection):
         return host
 
     def send(self, message, envelope_from=None) -> None:
-        """Send one message as Flask-Mail does, without parsing our sender's address each time.
+        """Send one message as Flask-Mail does, without parsing plain addresses again and again.
 
         (Nor does it reconnect after MAIL_MAX_EMAILS: a batch has one connection.)
         """
@@ -48,7 +54,7 @@ class TimedConnection(Connection):
         if self.host is not None:
             self.host.sendmail(
                 envelope_sender(envelope_from or message.sender),
-                sanitize_addresses(message.send_to),
+                [envelope_recipient(address) for address in message.send_to],
                 message.as_bytes(),
                 message.mail_options,
                 message.rcpt_options,
