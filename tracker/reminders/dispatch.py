@@ -13,11 +13,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.compiler import Compiled
 
 from tracker.database import dialect_insert, is_postgresql
 from tracker.extensions import db
@@ -312,6 +315,24 @@ def send_all(outgoing: list[Outgoing], send_log: "SendLog", untried: set[int], r
             record_failure(send_log, item.reminder_id, item.attempts, error, result, rng)
 
 
+class SendStatements(NamedTuple):
+    renew_lease: Compiled
+    record_sent: Compiled
+    record_sent_renew_next: Compiled
+
+
+@lru_cache(maxsize=4)
+def compiled_for(dialect: Dialect) -> SendStatements:
+    """The statements run once per message, compiled once: finding each in SQLAlchemy's cache
+    (working out its cache key) took a fifth of the time of running it."""
+    return SendStatements(
+        *(
+            statement.compile(dialect=dialect)
+            for statement in (RENEW_LEASE, RECORD_SENT, RECORD_SENT_RENEW_NEXT)
+        )
+    )
+
+
 class SendLog:
     """Record each outcome of a pass at once, one statement committing on its own.
 
@@ -331,6 +352,7 @@ class SendLog:
         self.connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self.postgresql = is_postgresql(db.engine)
         self.insert_nudge = dialect_insert(db.engine, OUTBOX).on_conflict_do_nothing()
+        self.statements = compiled_for(db.engine.dialect)
         if self.postgresql:
             self.connection.exec_driver_sql("SET synchronous_commit TO OFF")
 
@@ -338,7 +360,7 @@ class SendLog:
         """Extend the row's lease if this pass still holds it; tell whether it does."""
         held = {"reminder_id": reminder_id, "token": self.claim.token}
         renewed = self.connection.execute(
-            RENEW_LEASE, {**held, "renewed_until": self.claim.lease_from_now()}
+            self.statements.renew_lease, {**held, "renewed_until": self.claim.lease_from_now()}
         )
         return renewed.rowcount == 1
 
@@ -355,14 +377,14 @@ class SendLog:
             self.connection.execute(self.insert_nudge, message.nudge)
         sent = {"reminder_id": reminder_id, "now": self.claim.now, "message_id": message.msgId}
         if following is None:
-            self.connection.execute(RECORD_SENT, sent)
+            self.connection.execute(self.statements.record_sent, sent)
             return True
         renew = {
             "next_id": following,
             "token": self.claim.token,
             "renewed_until": self.claim.lease_from_now(),
         }
-        updated = self.connection.execute(RECORD_SENT_RENEW_NEXT, {**sent, **renew})
+        updated = self.connection.execute(self.statements.record_sent_renew_next, {**sent, **renew})
         return following in set(updated.scalars())
 
     def settle(self, reminder_id: int, **values) -> bool:
