@@ -6,6 +6,7 @@ whether it was used) is decided by the row it names, not by the token's age.
 """
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -46,7 +47,13 @@ class LinkUsed(LinkError):
 
 
 def serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return signing_with(current_app.config["SECRET_KEY"], salt)
+
+
+@lru_cache(maxsize=32)
+def signing_with(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    # Built once per key and salt: a dispatch pass signs two links per message.
+    return URLSafeTimedSerializer(secret_key, salt=salt)
 
 
 def public_url(path: str) -> str:

@@ -1,12 +1,11 @@
 """Emails about accounts: a staff invitation, a password reset, a patient's new address."""
 
-from flask_babel import force_locale, gettext
-from flask_mail import Message
+from flask_babel import force_locale
 
 from tracker.account_links import email_change_url, invitation_url, password_reset_url
 from tracker.extensions import db
 from tracker.models import EmailChange, PasswordReset, Reminder, StaffInvitation, User
-from tracker.reminders.emails import make_message
+from tracker.reminders.emails import OutboxMessage, make_message
 
 KINDS = ("staff_invitation", "password_reset", "email_change")
 
@@ -25,7 +24,7 @@ def skip_reason(reminder: Reminder) -> tuple[str | None, str] | None:
     return None
 
 
-def account_message(reminder: Reminder) -> Message:
+def account_message(reminder: Reminder) -> OutboxMessage:
     """Render an account email (skip_reason has found its reader)."""
     payload = reminder.payload or {}
     if reminder.kind == "staff_invitation":
@@ -37,7 +36,7 @@ def account_message(reminder: Reminder) -> Message:
     return email_change_message(db.session.get(EmailChange, payload.get("email_change_id")))
 
 
-def invitation_message(invitation: StaffInvitation) -> Message:
+def invitation_message(invitation: StaffInvitation) -> OutboxMessage:
     """Invite a colleague, in the language the admin chose for them."""
     clinic = invitation.clinic
     context = {
@@ -48,15 +47,10 @@ def invitation_message(invitation: StaffInvitation) -> Message:
         "hours": round((invitation.expires_at - invitation.created_at).total_seconds() / 3600),
     }
     with force_locale(invitation.language):
-        subject = gettext(
-            "%(clinic)s: you are invited to the follow-up tracker", clinic=clinic.name
-        )
-        return make_message(
-            "staff_invitation", invitation.email, subject, context, invitation.language
-        )
+        return make_message("staff_invitation", invitation.email, context, invitation.language)
 
 
-def password_reset_message(reset: PasswordReset) -> Message:
+def password_reset_message(reset: PasswordReset) -> OutboxMessage:
     """Send a link to choose a new password, in the person's language."""
     user: User = reset.user
     context = {
@@ -66,11 +60,10 @@ def password_reset_message(reset: PasswordReset) -> Message:
         "minutes": round((reset.expires_at - reset.created_at).total_seconds() / 60),
     }
     with force_locale(user.language):
-        subject = gettext("%(clinic)s: choose a new password", clinic=user.clinic.name)
-        return make_message("password_reset", user.email, subject, context, user.language)
+        return make_message("password_reset", user.email, context, user.language)
 
 
-def email_change_message(change: EmailChange) -> Message:
+def email_change_message(change: EmailChange) -> OutboxMessage:
     """Ask a patient's new address to confirm it is theirs."""
     patient = change.patient
     context = {
@@ -80,5 +73,4 @@ def email_change_message(change: EmailChange) -> Message:
         "hours": round((change.expires_at - change.created_at).total_seconds() / 3600),
     }
     with force_locale(patient.language):
-        subject = gettext("%(clinic)s: confirm your new email address", clinic=patient.clinic.name)
-        return make_message("email_change", change.new_email, subject, context, patient.language)
+        return make_message("email_change", change.new_email, context, patient.language)

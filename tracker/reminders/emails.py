@@ -1,10 +1,12 @@
 """Email messages from templates: one named function per message over make_message."""
 
 import base64
+import re
 import secrets
 from datetime import date
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -12,7 +14,7 @@ from flask_babel import force_locale, gettext
 from flask_mail import Message
 
 from tracker.clinic_words import evidence_text
-from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label, short_date
+from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label
 from tracker.extensions import db
 from tracker.followup.reporting import days_left
 from tracker.links import checkin_url, portal_url, unsubscribe_url
@@ -40,6 +42,24 @@ class OutboxMessage(Message):
     """
 
     _wire: bytes | None = None
+    nudge: dict | None = None  # the row the dispatcher plans once a milestone is sent
+
+    def __init__(
+        self, subject: str, to: str, body: str, html: str, headers: dict[str, str] | None = None
+    ) -> None:
+        # Not Flask-Mail's: it looks up this host's name for a Message-ID we replace anyway.
+        sender = current_app.config["MAIL_DEFAULT_SENDER"]
+        self.subject = subject
+        self.sender = f"{sender[0]} <{sender[1]}>" if isinstance(sender, tuple) else sender
+        self.recipients = [to]
+        self.body = body
+        self.alts = {"html": html}
+        self.extra_headers = headers or {}
+        self.msgId = ""
+        self.date = None  # set when sent
+        self.reply_to = self.charset = None
+        self.cc, self.bcc, self.attachments = [], [], []
+        self.mail_options, self.rcpt_options = [], []
 
     def as_bytes(self) -> bytes:
         if self._wire is None:
@@ -91,7 +111,20 @@ def base64_lines(text: str) -> str:
     return "\r\n".join(encoded[start : start + 76] for start in range(0, len(encoded), 76))
 
 
+# An address with nothing to parse nor encode: formataddr(parseaddr(address)) is the address.
+PLAIN_ADDRESS = re.compile(r"[\w+-]+(?:\.[\w+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\Z", re.ASCII)
+
+
+def is_plain_address(address) -> bool:
+    """Tell a bare ASCII address (as patients' and staff's are) from one to parse."""
+    return isinstance(address, str) and PLAIN_ADDRESS.match(address) is not None
+
+
+@lru_cache(maxsize=64)  # the sender's, in every message of a batch
 def encode_address(address) -> str:
+    """An address as a header writes it (RFC 2047 for a name that is not ASCII)."""
+    if is_plain_address(address):
+        return address
     name, email = address if isinstance(address, tuple) else parseaddr(address)
     return formataddr((name, email), charset="utf-8")
 
@@ -105,27 +138,26 @@ def message_id_for(reminder: Reminder) -> str:
 def make_message(
     name: str,
     to: str,
-    subject: str,
     context: dict,
     language: str = "en",
     headers: dict[str, str] | None = None,
-) -> Message:
-    """Render templates/email/<name>.txt and .html into one multipart message.
+) -> OutboxMessage:
+    """Render templates/email/<name>.subject.txt, .txt and .html into one multipart message.
 
     The caller renders a patient's message inside force_locale(language).
     """
+    subject, body, html = render_email(name, context, language)
+    return OutboxMessage(subject, to, body, html, headers)
+
+
+def render_email(name: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Render an email's subject, text and HTML from templates/email/<name>.*."""
     context = {**context, "language": language}
-    body = render_template(f"email/{name}.txt", **context)
-    html = render_template(f"email/{name}.html", **context)
-    message = OutboxMessage(
-        subject=subject,
-        recipients=[to],
-        body=body,
-        html=html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
-        extra_headers=headers or {},
+    return (
+        render_template(f"email/{name}.subject.txt", **context),
+        render_template(f"email/{name}.txt", **context),
+        render_template(f"email/{name}.html", **context),
     )
-    return message
 
 
 def patient_headers(unsubscribe_url: str) -> dict[str, str]:
@@ -156,44 +188,38 @@ def milestone_label(reminder: Reminder) -> str:
     return milestone_title(reminder.milestone_weeks)
 
 
-def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
-    """A milestone reminder, a nudge or a confirmation request, in the patient's language."""
+# The templates of each follow-up kind.
+FOLLOW_UP_TEMPLATES = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}
 
-    template = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}[
-        reminder.kind
-    ]
+
+def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> OutboxMessage:
+    """A milestone reminder, a nudge or a confirmation request, in the patient's language."""
     unsubscribe = unsubscribe_url(patient)
     with force_locale(patient_locale(patient.language, patient.timezone)):
-        label = milestone_label(reminder)
-        if template == "reminder":
-            subject = gettext("%(clinic)s: your %(label)s", clinic=clinic.name, label=label)
-        elif template == "nudge":
-            subject = gettext(
-                "%(clinic)s: a reminder about your %(label)s", clinic=clinic.name, label=label
-            )
-        else:
-            subject = gettext(
-                "%(clinic)s: how is your morning stiffness this week?", clinic=clinic.name
-            )
-        context = {
-            "patient": patient,
-            "clinic": clinic,
-            "reminder": reminder,
-            "label": label,
-            "checkin_url": checkin_url(reminder),
-            "unsubscribe_url": unsubscribe,
-        }
+        context = follow_up_context(reminder, patient, clinic, checkin_url(reminder), unsubscribe)
         return make_message(
-            template,
+            FOLLOW_UP_TEMPLATES[reminder.kind],
             patient.email,
-            subject,
             context,
             patient.language,
             patient_headers(unsubscribe),
         )
 
 
-def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> Message:
+def follow_up_context(
+    reminder: Reminder, patient: Patient, clinic: Clinic, checkin: str, unsubscribe: str
+) -> dict:
+    """What a follow-up email's templates are given (in the patient's locale)."""
+    return {
+        "patient": patient,
+        "clinic": clinic,
+        "label": milestone_label(reminder),
+        "checkin_url": checkin,
+        "unsubscribe_url": unsubscribe,
+    }
+
+
+def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> OutboxMessage:
     """The magic link into the patient portal."""
 
     link = db.session.get(PortalLink, (reminder.payload or {}).get("portal_link_id"))
@@ -206,18 +232,16 @@ def portal_link_message(reminder: Reminder, patient: Patient, clinic: Clinic) ->
         "unsubscribe_url": unsubscribe,
     }
     with force_locale(patient_locale(patient.language, patient.timezone)):
-        subject = gettext("%(clinic)s: your follow-up link", clinic=clinic.name)
         return make_message(
             "portal_link",
             patient.email,
-            subject,
             context,
             patient.language,
             patient_headers(unsubscribe),
         )
 
 
-def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """Tell a clinician at once that a patient reported an adverse event."""
 
     flag = db.session.get(Flag, (reminder.payload or {}).get("flag_id"))
@@ -230,15 +254,10 @@ def adverse_event_message(reminder: Reminder, user: User, clinic: Clinic) -> Mes
             "evidence": evidence_text(flag.kind, flag.evidence or {}),
             "patient_url": public_url(f"/patients/{flag.patient_id}"),
         }
-        subject = gettext(
-            "Adverse event reported: %(mrn)s (%(clinic)s)",
-            mrn=flag.patient.external_id,
-            clinic=clinic.name,
-        )
-        return make_message("adverse_event_alert", user.email, subject, context, user.language)
+        return make_message("adverse_event_alert", user.email, context, user.language)
 
 
-def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """The daily digest of new flags and of open flags nobody has taken."""
 
     with force_locale(user.language):
@@ -250,20 +269,14 @@ def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
             "unattended": unattended,
             "worklist_url": public_url("/"),
         }
-        subject = gettext(
-            "%(clinic)s: %(new)d new flag(s), %(waiting)d waiting",
-            clinic=clinic.name,
-            new=len(new_flags),
-            waiting=len(unattended),
-        )
-        return make_message("digest", user.email, subject, context, user.language)
+        return make_message("digest", user.email, context, user.language)
 
 
 def public_url(path: str) -> str:
     return current_app.config["PUBLIC_BASE_URL"] + path
 
 
-def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> Message:
+def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """Remind a clinic admin of a report due in two days, or overdue, in the admin's language."""
 
     payload = reminder.payload or {}
@@ -302,12 +315,6 @@ def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> M
             url = public_url(f"/plans/{plan.id}/periodic-reports/{payload['plan_year']}")
         left = days_left(due_on, today)
         when = days_left_text(left)
-        subject = gettext(
-            "%(clinic)s: report due %(day)s (%(when)s)",
-            clinic=clinic.name,
-            day=short_date(due_on),
-            when=when,
-        )
         context = {
             "user": user,
             "clinic": clinic,
@@ -317,4 +324,4 @@ def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> M
             "overdue": left < 0,
             "url": url,
         }
-        return make_message("report_reminder", user.email, subject, context, language)
+        return make_message("report_reminder", user.email, context, language)
