@@ -1,15 +1,22 @@
 """The API's answers dump plain fields directly: the same output as marshmallow's own dump."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from flask import jsonify
 from marshmallow import Schema
+from sqlalchemy import select
 
 from tests import factories
+from tests.test_worklist import add_flag
 from tracker.api import schemas
+from tracker.api.answers import answer_columns
+from tracker.extensions import db
+from tracker.models import Flag
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.reminders import follow_up_reminders
 from tracker.services.treatments import record_treatment
+from tracker.services.worklist import KIND_ORDER
 
 
 def marshmallow_dump(schema, obj, many=False):
@@ -44,3 +51,65 @@ def test_every_answer_matches_marshmallows_dump(clinic, clinician):
     ]
     for schema, obj, many in cases:
         assert schema.dump(obj, many=many) == marshmallow_dump(schema, obj, many), schema
+
+
+def varied_flags(clinic, clinician) -> list:
+    """Flags of every shape: with and without treatment, owner, decision, note and evidence."""
+    patient = factories.PatientFactory(clinic=clinic, name="山田 花子")
+    treatment = factories.TreatmentFactory(patient=patient)
+    moment = datetime(2026, 3, 1, 23, 59, 58, 999_999, tzinfo=UTC)
+    evidence = {"nadir": {"stiffness": 2, "recorded_on": "2026-02-01"}, "words": '腫れ\n"x"'}
+    return [
+        add_flag(patient, treatment=treatment, opened_at=moment),
+        add_flag(patient, "adverse_event", evidence={}, note="電話 ✓", opened_at=moment),
+        add_flag(
+            patient,
+            "relapse",
+            treatment=treatment,
+            status="acknowledged",
+            owner_id=clinician.id,
+            acknowledged_at=moment + timedelta(hours=1),
+            evidence=evidence,
+        ),
+        add_flag(
+            patient,
+            "missed_milestone",
+            status="resolved",
+            resolved_at=moment + timedelta(days=1),
+            resolution="checked_in",
+            evidence={"milestone_weeks": 12, "nested": [1, 2.5, None, True]},
+            opened_at=moment - timedelta(days=400),
+        ),
+    ]
+
+
+def test_flag_rows_dump_as_marshmallow_dumps_the_flags(clinic, clinician):
+    flags = varied_flags(clinic, clinician)
+    ids = [flag.id for flag in flags]
+    db.session.expire_all()
+    columns = answer_columns(Flag, schemas.FlagOut())
+    rows = db.session.execute(select(*columns).where(Flag.id.in_(ids)).order_by(Flag.id)).all()
+    objects = db.session.scalars(select(Flag).where(Flag.id.in_(ids)).order_by(Flag.id)).all()
+    by_rows = schemas.FlagsOut().dump({"flags": rows})
+    assert by_rows == marshmallow_dump(schemas.FlagsOut(), {"flags": objects})
+    assert by_rows == schemas.FlagsOut().dump({"flags": objects})
+
+
+def test_flags_answer_is_the_json_of_marshmallows_dump(app, api, clinic, clinician):
+    varied_flags(clinic, clinician)
+    queries = [{}, {"status": "all"}, {"status": "resolved"}]
+    for query in [*queries, {"kind": "relapse", "status": "acknowledged"}]:
+        body = api.get("/api/v1/flags", query_string=query).get_data()
+        objects = db.session.scalars(
+            select(Flag)
+            .where(Flag.clinic_id == clinic.id)
+            .order_by(KIND_ORDER, Flag.opened_at, Flag.id)
+        ).all()
+        status, kind = query.get("status", "open"), query.get("kind")
+        chosen = [
+            flag for flag in objects if status in ("all", flag.status) and kind in (None, flag.kind)
+        ]
+        assert chosen, query
+        with app.test_request_context():
+            expected = jsonify(marshmallow_dump(schemas.FlagsOut(), {"flags": chosen})).get_data()
+        assert body == expected, query

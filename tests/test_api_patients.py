@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from tests import factories
 from tests.conftest import ApiClient
@@ -12,6 +12,7 @@ from tests.helpers import isolated_client, row_counts
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient, Reminder, Treatment
 from tracker.services.api_tokens import issue_token
+from tracker.services.audit import record_audit, record_read_audit
 
 # 12:00 in Tokyo on Saturday 21 November 2026.
 NOW = datetime(2026, 11, 21, 3, 0, tzinfo=UTC)
@@ -654,3 +655,34 @@ def test_documented_error_answer_matches_what_the_api_sends(openapi, api, clinic
         assert {"error", "message"} <= set(body)
     default = openapi["paths"]["/api/v1/patients"]["post"]["responses"]["default"]
     assert default["$ref"].endswith("/DEFAULT_ERROR")
+
+
+def test_a_reads_audit_row_is_what_record_audit_writes(app, clinic, clinician):
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.7"}):
+        record_audit(clinic.id, "patient.view", "patient", 5, clinician, "api")
+        record_read_audit(clinic.id, "patient.view", "patient", 5, clinician, "api")
+        record_audit(clinic.id, "patient.view", "patient", 6)
+        record_read_audit(clinic.id, "patient.view", "patient", 6)
+        db.session.commit()
+    table = AuditEvent.__table__
+    stored = [column for column in table.columns if column.name not in ("id", "at", "details")]
+    rows = db.session.execute(
+        select(*stored, cast(table.c.details, Text).label("details"), table.c.at).order_by(
+            table.c.id
+        )
+    ).all()
+    columns = [row._asdict() for row in rows]
+    for written in columns:
+        assert written.pop("at") is not None
+    assert columns[0] == columns[1] and columns[2] == columns[3]
+    assert columns[1] | {"details": None} == {
+        "clinic_id": clinic.id,
+        "actor_user_id": clinician.id,
+        "actor_kind": "api",
+        "action": "patient.view",
+        "object_type": "patient",
+        "object_id": 5,
+        "ip": "192.0.2.7",
+        "details": None,
+    }
+    assert (columns[3]["actor_user_id"], columns[3]["actor_kind"]) == (None, "system")

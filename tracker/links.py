@@ -11,6 +11,7 @@ from functools import lru_cache
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from tracker.extensions import db
 from tracker.models import Patient, PortalLink, Reminder
@@ -94,7 +95,12 @@ def checkin_expires_at(reminder: Reminder) -> datetime:
 
 def load_checkin_reminder(token: str, now: datetime | None = None) -> Reminder:
     """Return the reminder a check-in token names, or raise LinkInvalid / LinkExpired."""
-    reminder = db.session.get(Reminder, signed_id(token, CHECKIN_SALT))
+    # Every page of the link shows the patient and the clinic: load them with the reminder.
+    reminder = db.session.get(
+        Reminder,
+        signed_id(token, CHECKIN_SALT),
+        options=[joinedload(Reminder.patient).joinedload(Patient.clinic)],
+    )
     if reminder is None or reminder.kind not in CHECKIN_KINDS or reminder.patient is None:
         raise LinkInvalid("The link is not valid.")
     if (now or now_utc()) >= checkin_expires_at(reminder):

@@ -5,15 +5,30 @@ from functools import wraps
 
 from flask import g, request
 from flask_smorest import abort
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import contains_eager
 
 from tracker.extensions import db
-from tracker.models import ApiToken, User
+from tracker.models import ApiToken, Clinic, User
 from tracker.services.api_tokens import hash_token
 from tracker.timeutil import now_utc
 
 # Record a token's use at most once a minute, so busy integrations do not write on every call.
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+# The token with its user and the user's clinic, which every answer is scoped to and some
+# show (a patient's phone is written for the clinic's country). Built once: only the hash varies.
+TOKEN_OWNER = (
+    select(ApiToken.id, ApiToken.last_used_at, User)
+    .join(User, ApiToken.user_id == User.id)
+    .join(Clinic, User.clinic_id == Clinic.id)
+    .options(contains_eager(User.clinic))
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        User.active.is_(True),
+    )
+)
 
 
 def token_user() -> User | None:
@@ -22,15 +37,7 @@ def token_user() -> User | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    found = db.session.execute(
-        select(ApiToken.id, ApiToken.last_used_at, User)
-        .join(User, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.token_hash == hash_token(token.strip()),
-            ApiToken.revoked_at.is_(None),
-            User.active.is_(True),
-        )
-    ).one_or_none()
+    found = db.session.execute(TOKEN_OWNER, {"token_hash": hash_token(token.strip())}).one_or_none()
     if found is None:
         return None
     token_id, last_used_at, user = found

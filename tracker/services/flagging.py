@@ -43,6 +43,16 @@ def thresholds_for(clinic: Clinic) -> Thresholds:
     )
 
 
+READING_COLUMNS = (
+    CheckIn.id,
+    CheckIn.recorded_on,
+    CheckIn.pain,
+    CheckIn.stiffness,
+    CheckIn.adverse_event,
+    CheckIn.adverse_event_details,
+)
+
+
 def reading_of(checkin: CheckIn) -> Reading:
     return Reading(
         checkin_id=checkin.id,
@@ -75,8 +85,13 @@ def evaluate_patient_treatment(
     in_series = [CheckIn.patient_id == patient.id, CheckIn.recorded_on >= since]
     if series_ends_on is not None:
         in_series.append(CheckIn.recorded_on < series_ends_on)
-    checkins = db.session.scalars(select(CheckIn).where(*in_series)).all()
-    readings = [reading_of(checkin) for checkin in checkins]
+    # Columns, not CheckIn objects: the rules read six values of each.
+    readings = [
+        Reading(checkin_id, recorded_on, pain, stiffness, adverse_event, details or None)
+        for checkin_id, recorded_on, pain, stiffness, adverse_event, details in db.session.execute(
+            select(*READING_COLUMNS).where(*in_series)
+        )
+    ]
     series = treatment_series(treatment.treated_on, series_ends_on, readings)
     baseline = choose_baseline(
         treatment.baseline_pain, treatment.baseline_stiffness, treatment.treated_on, readings

@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.models import AuditEvent, CheckIn, Clinic, Flag, Patient, Reminder, Treatment
 from tracker.models.patient import SEXES
 from tracker.services.actors import Actor
-from tracker.services.audit import record_audit
+from tracker.services.audit import record_audit, record_read_audit
 from tracker.services.patient_history import HISTORY_ON_PAGE, patient_history
 from tracker.services.reminders import reschedule_patient
 from tracker.services.scope import clinic_select, get_for_clinic
@@ -182,7 +182,9 @@ def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0)
 def view_patient(patient_id: int, clinic_id: int, actor: Actor) -> Patient:
     """Open one patient of the clinic for a clinician or an integrator; the view is audited."""
     patient = get_for_clinic(Patient, patient_id, clinic_id, joinedload(Patient.treatments))
-    record_audit(patient.clinic_id, "patient.view", "patient", patient.id, actor.user, actor.kind)
+    record_read_audit(
+        patient.clinic_id, "patient.view", "patient", patient.id, actor.user, actor.kind
+    )
     commit_keeping_loaded()
     return patient
 

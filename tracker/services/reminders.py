@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, or_, select, update
 
 from tracker.extensions import db
 from tracker.followup.schedule import (
@@ -175,6 +175,46 @@ def follow_up_in_progress(treatment: Treatment) -> list[Reminder]:
     )
 
 
+# What a reading answers, as one conditional UPDATE built once (only the values vary): the
+# milestone whose window holds the day (no window holds it: answered_weeks is NULL, which
+# equals no milestone's weeks), that milestone's pending nudge, and the confirmations asked for
+# on or before the day.
+ANSWER_FOLLOW_UP = (
+    update(Reminder)
+    .where(
+        Reminder.treatment_id == bindparam("answered_treatment"),
+        or_(
+            and_(
+                Reminder.kind == "milestone",
+                Reminder.milestone_weeks == bindparam("answered_weeks"),
+                Reminder.status.not_in(("completed", "cancelled")),
+            ),
+            and_(
+                Reminder.kind == "nudge",
+                Reminder.milestone_weeks == bindparam("answered_weeks"),
+                Reminder.status.in_(PENDING),
+            ),
+            and_(
+                Reminder.kind == "confirmation",
+                Reminder.status.in_((*PENDING, "sent")),
+                Reminder.due_on <= bindparam("answered_on"),
+            ),
+        ),
+    )
+    .values(
+        status=case((Reminder.kind == "nudge", "cancelled"), else_="completed"),
+        completed_at=case(
+            (Reminder.kind == "nudge", Reminder.completed_at),
+            else_=bindparam("answered_at", type_=Reminder.completed_at.type),
+        ),
+        last_error=case(
+            (Reminder.kind == "nudge", "The milestone was completed."),
+            else_=Reminder.last_error,
+        ),
+    )
+)
+
+
 def answer_follow_up(
     treatment: Treatment, in_progress: list[Reminder], recorded_on: date, now: datetime
 ) -> bool:
@@ -186,40 +226,19 @@ def answer_follow_up(
     """
     milestones = [r for r in in_progress if r.kind == "milestone"]
     weeks = milestone_for_checkin(milestones, recorded_on)
-    answers_milestone = and_(
-        Reminder.kind == "milestone",
-        Reminder.milestone_weeks == weeks,
-        Reminder.status.not_in(("completed", "cancelled")),
-    )
-    cancels_nudge = and_(
-        Reminder.kind == "nudge",
-        Reminder.milestone_weeks == weeks,
-        Reminder.status.in_(PENDING),
-    )
-    answers_confirmation = and_(
-        Reminder.kind == "confirmation",
-        Reminder.status.in_((*PENDING, "sent")),
-        Reminder.due_on <= recorded_on,
-    )
     confirmations = [r for r in in_progress if r.kind == "confirmation"]
     answered = [
         r for r in confirmations if r.status in (*PENDING, "sent") and r.due_on <= recorded_on
     ]
     if weeks is not None or answered:
         db.session.execute(
-            update(Reminder)
-            .where(
-                Reminder.treatment_id == treatment.id,
-                or_(answers_milestone, cancels_nudge, answers_confirmation),
-            )
-            .values(
-                status=case((Reminder.kind == "nudge", "cancelled"), else_="completed"),
-                completed_at=case((Reminder.kind == "nudge", Reminder.completed_at), else_=now),
-                last_error=case(
-                    (Reminder.kind == "nudge", "The milestone was completed."),
-                    else_=Reminder.last_error,
-                ),
-            ),
+            ANSWER_FOLLOW_UP,
+            {
+                "answered_treatment": treatment.id,
+                "answered_weeks": weeks,
+                "answered_on": recorded_on,
+                "answered_at": now,
+            },
             execution_options={"synchronize_session": "fetch"},
         )
     return any(r.status in (*PENDING, "sending") and r not in answered for r in confirmations)

@@ -10,9 +10,9 @@ from tracker.extensions import db
 Model = TypeVar("Model")
 
 
-def clinic_select(model: type[Model], clinic_id: int) -> Select:
-    """Select rows of a model that belong to one clinic."""
-    return select(model).where(model.clinic_id == clinic_id)
+def clinic_select(model: type[Model], clinic_id: int, *columns) -> Select:
+    """Select rows of a model that belong to one clinic: whole rows, or only the columns given."""
+    return select(*(columns or (model,))).where(model.clinic_id == clinic_id)
 
 
 # The largest id an integer primary key holds on PostgreSQL (SQLite's is larger).
