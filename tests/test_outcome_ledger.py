@@ -4,7 +4,7 @@ answers always equal an assessment of every record from scratch."""
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, select, update
 
 from tests import factories
 from tests.outcome_cases import LASTING, RELAPSING, UNCHANGED, four_knees, treat
@@ -14,7 +14,7 @@ from tracker.models import CheckIn, Flag, OutcomeEvent, Patient, Reminder, Treat
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.outcome_events import record_outcome_event
-from tracker.services.outcome_ledger import _ledger, assessed_treatments
+from tracker.services.outcome_ledger import FULL_CHECK_EVERY, _ledger, assessed_treatments
 from tracker.services.outcome_records import assess, clinic_histories
 from tracker.services.outcomes import OutcomeQuery, _tallied
 from tracker.timeutil import now_utc, today_in
@@ -80,7 +80,7 @@ def test_a_checkin_committed_after_a_newer_one_is_still_seen(clinic, clinician):
     held_id = add_checkin(untreated.id, None, today_in(untreated.timezone), 5, 5)
     first = treat(clinic, clinician, 200, checkins=LASTING[:2])
     second = treat(clinic, clinician, 200, checkins=LASTING)
-    db.session.execute(delete(CheckIn).where(CheckIn.id == held_id))
+    db.session.delete(db.session.get(CheckIn, held_id))
     db.session.commit()
     ledger_rows(clinic)
 
@@ -113,9 +113,10 @@ def add_checkin(patient_id, treatment_id, recorded_on, stiffness, pain, checkin_
     }
     if checkin_id is not None:
         row["id"] = checkin_id
-    checkin_id = db.session.execute(insert(CheckIn).values(row).returning(CheckIn.id)).scalar_one()
+    checkin = CheckIn(**row)
+    db.session.add(checkin)
     db.session.commit()
-    return checkin_id
+    return checkin.id
 
 
 def test_every_kind_of_change_is_seen(clinic, clinician):
@@ -134,11 +135,8 @@ def test_every_kind_of_change_is_seen(clinic, clinician):
     assert refresh_and_check(clinic) == 1
 
     # A treatment's details change (KL grade regrouped, a baseline corrected).
-    db.session.execute(
-        update(Treatment)
-        .where(Treatment.id == knees["lasting"].id)
-        .values(kl_grade=4, baseline_stiffness=9, updated_at=now_utc() + timedelta(seconds=1))
-    )
+    lasting = db.session.get(Treatment, knees["lasting"].id)
+    lasting.kl_grade, lasting.baseline_stiffness = 4, 9
     db.session.commit()
     assert refresh_and_check(clinic) == 1
 
@@ -157,27 +155,48 @@ def test_every_kind_of_change_is_seen(clinic, clinician):
     assert refresh_and_check(clinic) == 1
 
     # Records are deleted: an outcome event, a check-in, a whole patient's treatments.
-    db.session.execute(
-        delete(OutcomeEvent).where(OutcomeEvent.treatment_id == knees["replaced"].id)
-    )
-    db.session.commit()
-    refresh_and_check(clinic)
-    quoted = select(Flag.checkin_id).where(Flag.checkin_id.is_not(None))
-    newest = db.session.scalar(
-        select(CheckIn.id)
-        .where(CheckIn.patient_id == knees["lasting"].patient_id, CheckIn.id.not_in(quoted))
-        .order_by(CheckIn.id.desc())
-    )
-    db.session.execute(delete(CheckIn).where(CheckIn.id == newest))
+    for event in db.session.scalars(
+        select(OutcomeEvent).where(OutcomeEvent.treatment_id == knees["replaced"].id)
+    ):
+        db.session.delete(event)
     db.session.commit()
     assert refresh_and_check(clinic) == 1
-    db.session.execute(delete(Flag).where(Flag.patient_id == spare.patient_id))
-    db.session.execute(delete(CheckIn).where(CheckIn.patient_id == spare.patient_id))
-    db.session.execute(delete(Reminder).where(Reminder.patient_id == spare.patient_id))
-    db.session.execute(delete(Treatment).where(Treatment.patient_id == spare.patient_id))
+    quoted = select(Flag.checkin_id).where(Flag.checkin_id.is_not(None))
+    newest = db.session.scalar(
+        select(CheckIn)
+        .where(CheckIn.patient_id == knees["lasting"].patient_id, CheckIn.id.not_in(quoted))
+        .order_by(CheckIn.id.desc())
+        .limit(1)
+    )
+    db.session.delete(newest)
     db.session.commit()
+    assert refresh_and_check(clinic) == 1
+    for model in (Flag, CheckIn, Reminder, Treatment):
+        for record in db.session.scalars(select(model).where(model.patient_id == spare.patient_id)):
+            db.session.delete(record)
+        db.session.flush()
+    db.session.commit()
+    assert refresh_and_check(clinic) == 1
     assert spare.id not in ledger_rows(clinic)
+
+
+def test_a_write_around_the_orm_is_caught_by_the_full_check(clinic, clinician):
+    """A bulk UPDATE raises no outcome version: the check of every record finds it."""
+    knee = treat(clinic, clinician, 200, checkins=LASTING)
     refresh_and_check(clinic)
+    db.session.execute(
+        update(Treatment)
+        .where(Treatment.id == knee.id)
+        .values(kl_grade=4, updated_at=now_utc() + timedelta(seconds=1))
+    )
+    db.session.commit()
+    ledger_rows(clinic)
+    assert reassessed(clinic) == 0  # not seen yet
+    assert ledger_rows(clinic)[knee.id].outcome.kl_grade == 2
+
+    with time_machine.travel(now_utc() + FULL_CHECK_EVERY):
+        assert refresh_and_check(clinic) == 1
+        assert ledger_rows(clinic)[knee.id].outcome.kl_grade == 4
 
 
 def test_a_new_day_moves_every_censoring_day(clinic, clinician):

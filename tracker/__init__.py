@@ -40,8 +40,10 @@ def register_extensions(app: Flask) -> None:
     from tracker import models  # noqa: F401  (so Alembic and create_all see every table)
     from tracker.database import configure_engine_events
     from tracker.extensions import babel, csrf, db, limiter, login_manager, mail, migrate
+    from tracker.services.outcome_changes import watch_outcome_changes
 
     db.init_app(app)
+    watch_outcome_changes()
     with app.app_context():
         configure_engine_events(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)

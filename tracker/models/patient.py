@@ -18,8 +18,8 @@ class Patient(db.Model):
     __table_args__ = (
         UniqueConstraint("clinic_id", "external_id"),
         Index("ix_patient_clinic_name", "clinic_id", "name"),
-        # The outcome ledger reads each patient's zone and last change from this index alone.
-        Index("ix_patient_clinic_zone", "clinic_id", "id", "timezone", "updated_at"),
+        # The outcome ledger reads each patient's zone and outcome version from this index alone.
+        Index("ix_patient_clinic_outcome", "clinic_id", "id", "timezone", "outcome_version"),
         CheckConstraint("language IN ('en', 'ja')", name="language_known"),
         CheckConstraint("frozen_doses >= 0", name="frozen_doses_not_negative"),
     )
@@ -42,6 +42,9 @@ class Patient(db.Model):
     diagnosis: Mapped[str | None] = mapped_column(String(500))
     # Archived patients leave the lists and get no more emails; nothing of theirs is deleted.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised in the same transaction as any change to the records the patient's outcome figures
+    # are assessed from (services/outcome_changes.py).
+    outcome_version: Mapped[int] = mapped_column(server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 

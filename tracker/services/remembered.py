@@ -68,6 +68,10 @@ def records_fingerprint(clinic: Clinic) -> tuple:
             *summary(Flag, Flag.id, Flag.updated_at),
             *summary(OutcomeEvent, OutcomeEvent.id),
             *summary(Patient, Patient.id, Patient.updated_at),
+            # Raised with any change to a patient's outcome records, a late commit included.
+            select(func.sum(Patient.outcome_version))
+            .where(Patient.clinic_id == clinic.id)
+            .scalar_subquery(),
         )
     ).one()
     now = now_utc()

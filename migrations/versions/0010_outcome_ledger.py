@@ -1,15 +1,18 @@
-"""indexes the outcome ledger reads its per-patient marks from
+"""the outcome ledger: each patient's outcome version, and indexes for its marks
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-27 22:00:00
 
 The outcome figures are kept per patient and assessed again when a patient's records change
-(docs/outcomes-and-reporting.md); finding out which changed reads every patient's check-in
-count, treatments and zone. These indexes answer that without touching the tables; the
-check-in and treatment indexes start with clinic_id, so they replace those on clinic_id alone.
+(docs/outcomes-and-reporting.md). A patient's outcome_version is raised in the same
+transaction as any change to those records, so one index of (clinic, patient, zone, version)
+tells which patients changed; now and then the ledger also checks every patient's check-in
+count and treatments, from two covering indexes that start with clinic_id and so replace
+those on clinic_id alone.
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
@@ -30,16 +33,20 @@ def upgrade():
         unique=False,
     )
     op.drop_index("ix_treatment_clinic_id", table_name="treatment")
+    op.add_column(
+        "patient", sa.Column("outcome_version", sa.Integer(), server_default="0", nullable=False)
+    )
     op.create_index(
-        "ix_patient_clinic_zone",
+        "ix_patient_clinic_outcome",
         "patient",
-        ["clinic_id", "id", "timezone", "updated_at"],
+        ["clinic_id", "id", "timezone", "outcome_version"],
         unique=False,
     )
 
 
 def downgrade():
-    op.drop_index("ix_patient_clinic_zone", table_name="patient")
+    op.drop_index("ix_patient_clinic_outcome", table_name="patient")
+    op.drop_column("patient", "outcome_version")
     op.create_index("ix_treatment_clinic_id", "treatment", ["clinic_id"], unique=False)
     op.drop_index("ix_treatment_clinic_patient", table_name="treatment")
     op.create_index("ix_checkin_clinic_id", "checkin", ["clinic_id"], unique=False)

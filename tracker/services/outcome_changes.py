@@ -1,0 +1,60 @@
+"""Raise a patient's outcome_version in the same transaction as any change to their outcome records.
+
+A patient's outcome figures are assessed from their treatments, check-ins, stiffness flags,
+outcome events and time zone (services/outcome_records.py). Whenever the session writes one
+of those (added, changed or deleted through the ORM), one UPDATE in the same flush raises the
+patient's outcome_version, so the outcome ledger finds the patients to assess again by reading
+one small index instead of every check-in. A write that goes around the ORM (a bulk UPDATE or
+DELETE statement) raises nothing: the ledger's periodic full check catches it, and such a
+statement on these tables should raise the version itself (see docs/outcomes-and-reporting.md).
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from sqlalchemy import event, inspect, update
+from sqlalchemy.orm import Session
+
+from tracker.followup.flags import STIFFNESS_KINDS
+from tracker.models import CheckIn, Flag, OutcomeEvent, Patient, Treatment
+
+OUTCOME_RECORDS = (CheckIn, Treatment, OutcomeEvent)
+
+
+def watch_outcome_changes() -> None:
+    """Listen to every session's flushes (once per process)."""
+    if not event.contains(Session, "after_flush", raise_outcome_versions):
+        event.listen(Session, "after_flush", raise_outcome_versions)
+
+
+def raise_outcome_versions(session: Session, flush_context) -> None:
+    changed = patients_changed(session)
+    if changed:
+        session.connection().execute(
+            update(Patient)
+            .where(Patient.id.in_(sorted(changed)))
+            # The patient's own record did not change: updated_at stays as it was.
+            .values(outcome_version=Patient.outcome_version + 1, updated_at=Patient.updated_at),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def patients_changed(session: Session) -> set[int]:
+    """The patients whose outcome records this flush writes."""
+    changed = set()
+    for record in chain(session.new, session.dirty, session.deleted):
+        if isinstance(record, OUTCOME_RECORDS) or (
+            isinstance(record, Flag) and record.kind in STIFFNESS_KINDS
+        ):
+            if record not in session.dirty or session.is_modified(record):
+                changed.add(record.patient_id)
+        elif (
+            # A new patient has no figures yet; a deleted one leaves the ledger's marks.
+            isinstance(record, Patient)
+            and record in session.dirty
+            and inspect(record).attrs.timezone.history.has_changes()
+        ):
+            changed.add(record.id)
+    changed.discard(None)
+    return changed
