@@ -122,6 +122,8 @@ def patient_rows(start: int, stop: int, clinic_id: int, owners: list[int]) -> di
             | {"name": f"Patient {number:06d}", "email": f"patient{number}@example.org"}
             | {"timezone": ZONE, "language": "en" if number % 4 else "ja"}
             | {"frozen_doses": number % 4}
+            # As if written through the app: each patient's records raised its version once.
+            | {"outcome_version": number}
         )
         rows["treatment"].append(
             {"id": number, **mine, **TREATMENT, "treated_on": treated_on}
@@ -175,6 +177,12 @@ def populate(start: int, stop: int, clinic_id: int, owners: list[int]) -> None:
                         f" (SELECT max(id) FROM {name}))"
                     )
                 )
+            connection.execute(
+                text(
+                    "SELECT setval('patient_outcome_version_seq',"
+                    " (SELECT max(outcome_version) FROM patient))"
+                )
+            )
         connection.execute(text("ANALYZE"))  # as autovacuum (PostgreSQL) or a DBA would
 
 

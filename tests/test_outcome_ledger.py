@@ -4,7 +4,7 @@ answers always equal an assessment of every record from scratch."""
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from tests import factories
 from tests.outcome_cases import LASTING, RELAPSING, UNCHANGED, four_knees, treat
@@ -215,3 +215,44 @@ def test_clinics_keep_separate_ledgers(clinic, clinician):
     theirs = treat(other, other_clinician, 200, checkins=RELAPSING)
     assert set(ledger_rows(other)) == {theirs.id}
     assert theirs.id not in ledger_rows(clinic)
+
+
+def test_a_version_committed_below_a_higher_one_is_still_seen(clinic, clinician):
+    """PostgreSQL hands out versions from a sequence: a transaction that took a lower number
+    can commit after one that took a higher; the sums of the versions then differ."""
+    first = treat(clinic, clinician, 200, checkins=LASTING[:2])
+    second = treat(clinic, clinician, 200, checkins=LASTING[:2])
+    for day, stiffness, pain in LASTING[2:]:  # the second patient's version moves on twice
+        on = second.treated_on + timedelta(days=day)
+        add_checkin(second.patient_id, second.id, on, stiffness, pain)
+    refresh_and_check(clinic)
+    first_version = version_of(first.patient_id)
+    assert version_of(second.patient_id) >= first_version + 2
+
+    # The first patient's check-in commits now, with the version it took before the second
+    # patient's last one: below the highest the ledger has seen.
+    db.session.execute(
+        insert(CheckIn).values(
+            clinic_id=clinic.id,
+            patient_id=first.patient_id,
+            treatment_id=first.id,
+            recorded_on=first.treated_on + timedelta(days=84),
+            stiffness=2,
+            pain=2,
+            source="portal",
+            submitted_at=now_utc(),
+        )
+    )
+    db.session.execute(
+        update(Patient)
+        .where(Patient.id == first.patient_id)
+        .values(outcome_version=first_version + 1)
+    )
+    db.session.commit()
+
+    assert refresh_and_check(clinic) == 1
+    assert ledger_rows(clinic)[first.id].outcome.durability.day == 84
+
+
+def version_of(patient_id) -> int:
+    return db.session.scalar(select(Patient.outcome_version).where(Patient.id == patient_id))

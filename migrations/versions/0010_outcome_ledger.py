@@ -5,9 +5,9 @@ Revises: 0009
 Create Date: 2026-11-27 22:00:00
 
 The outcome figures are kept per patient and assessed again when a patient's records change
-(docs/outcomes-and-reporting.md). A patient's outcome_version is raised in the same
-transaction as any change to those records, so one index of (clinic, patient, zone, version)
-tells which patients changed; now and then the ledger also checks every patient's check-in
+(docs/outcomes-and-reporting.md). A patient's outcome_version is set above any other of the
+clinic's in the same transaction as any change to those records (from a sequence on
+PostgreSQL), so one index of (clinic, version, patient, zone) tells which patients changed; now and then the ledger also checks every patient's check-in
 count and treatments, from two covering indexes that start with clinic_id and so replace
 those on clinic_id alone.
 """
@@ -34,17 +34,22 @@ def upgrade():
     )
     op.drop_index("ix_treatment_clinic_id", table_name="treatment")
     op.add_column(
-        "patient", sa.Column("outcome_version", sa.Integer(), server_default="0", nullable=False)
+        "patient",
+        sa.Column("outcome_version", sa.BigInteger(), server_default="0", nullable=False),
     )
     op.create_index(
         "ix_patient_clinic_outcome",
         "patient",
-        ["clinic_id", "id", "timezone", "outcome_version"],
+        ["clinic_id", "outcome_version", "id", "timezone"],
         unique=False,
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.schema.CreateSequence(sa.Sequence("patient_outcome_version_seq")))
 
 
 def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(sa.schema.DropSequence(sa.Sequence("patient_outcome_version_seq")))
     op.drop_index("ix_patient_clinic_outcome", table_name="patient")
     op.drop_column("patient", "outcome_version")
     op.create_index("ix_treatment_clinic_id", "treatment", ["clinic_id"], unique=False)

@@ -2,7 +2,15 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Sequence,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
@@ -13,13 +21,19 @@ from tracker.timeutil import now_utc
 SEXES = ("female", "male", "other")
 
 
+# PostgreSQL numbers outcome versions from a sequence; SQLite, whose writers take turns, from
+# the clinic's highest version plus one.
+OUTCOME_VERSIONS = Sequence("patient_outcome_version_seq", metadata=db.Model.metadata)
+
+
 class Patient(db.Model):
     __tablename__ = "patient"
     __table_args__ = (
         UniqueConstraint("clinic_id", "external_id"),
         Index("ix_patient_clinic_name", "clinic_id", "name"),
-        # The outcome ledger reads each patient's zone and outcome version from this index alone.
-        Index("ix_patient_clinic_outcome", "clinic_id", "id", "timezone", "outcome_version"),
+        # The outcome ledger reads the patients changed since a version, or every patient's
+        # version and zone, from this index alone.
+        Index("ix_patient_clinic_outcome", "clinic_id", "outcome_version", "id", "timezone"),
         CheckConstraint("language IN ('en', 'ja')", name="language_known"),
         CheckConstraint("frozen_doses >= 0", name="frozen_doses_not_negative"),
     )
@@ -42,9 +56,10 @@ class Patient(db.Model):
     diagnosis: Mapped[str | None] = mapped_column(String(500))
     # Archived patients leave the lists and get no more emails; nothing of theirs is deleted.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Raised in the same transaction as any change to the records the patient's outcome figures
-    # are assessed from (services/outcome_changes.py).
-    outcome_version: Mapped[int] = mapped_column(server_default="0")
+    # Set, in the same transaction as any change to the records the patient's outcome figures
+    # are assessed from, to a number higher than any the clinic's patients had before
+    # (services/outcome_changes.py); 0 while the patient has no such record.
+    outcome_version: Mapped[int] = mapped_column(BigInteger, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 

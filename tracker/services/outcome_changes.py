@@ -2,9 +2,9 @@
 
 A patient's outcome figures are assessed from their treatments, check-ins, stiffness flags,
 outcome events and time zone (services/outcome_records.py). Whenever the session writes one
-of those (added, changed or deleted through the ORM), one UPDATE in the same flush raises the
-patient's outcome_version, so the outcome ledger finds the patients to assess again by reading
-one small index instead of every check-in. A write that goes around the ORM (a bulk UPDATE or
+of those (added, changed or deleted through the ORM), one UPDATE in the same flush sets the
+patient's outcome_version above any the clinic had, so the outcome ledger finds the patients to
+assess again by reading the versions above the last it saw, instead of every check-in. A write that goes around the ORM (a bulk UPDATE or
 DELETE statement) raises nothing: the ledger's periodic full check catches it, and such a
 statement on these tables should raise the version itself (see docs/outcomes-and-reporting.md).
 """
@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, inspect, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy.orm import Session, aliased
 
+from tracker.database import is_postgresql
 from tracker.followup.flags import STIFFNESS_KINDS
 from tracker.models import CheckIn, Flag, OutcomeEvent, Patient, Treatment
+from tracker.models.patient import OUTCOME_VERSIONS
 
 OUTCOME_RECORDS = (CheckIn, Treatment, OutcomeEvent)
 
@@ -31,13 +33,28 @@ def watch_outcome_changes() -> None:
 def raise_outcome_versions(session: Session, flush_context) -> None:
     changed = patients_changed(session)
     if changed:
-        session.connection().execute(
+        connection = session.connection()
+        connection.execute(
             update(Patient)
             .where(Patient.id.in_(sorted(changed)))
             # The patient's own record did not change: updated_at stays as it was.
-            .values(outcome_version=Patient.outcome_version + 1, updated_at=Patient.updated_at),
+            .values(outcome_version=next_version(connection), updated_at=Patient.updated_at),
             execution_options={"synchronize_session": False},
         )
+
+
+def next_version(connection):
+    """A version higher than any the patient's clinic has: the ledger reads from the last it saw."""
+    if is_postgresql(connection.engine):
+        return OUTCOME_VERSIONS.next_value()
+    # SQLite's writers take turns, so the clinic's highest plus one is never taken twice.
+    others = aliased(Patient)
+    highest = (
+        select(func.max(others.outcome_version))
+        .where(others.clinic_id == Patient.clinic_id)
+        .scalar_subquery()
+    )
+    return highest + 1
 
 
 def patients_changed(session: Session) -> set[int]:
