@@ -6,7 +6,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from tracker.extensions import db
-from tracker.models import Clinic, Patient, Treatment, User
+from tracker.models import Clinic, Patient, ProvisionPlan, Treatment, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -67,3 +67,22 @@ class TreatmentFactory(BaseFactory):
     kind = "adsc_cultured"
     route = "intra_articular"
     site = "left knee"
+
+
+class PlanFactory(BaseFactory):
+    """A provision plan accepted on 1 February 2025 (plan years start each 1 February)."""
+
+    class Meta:
+        model = ProvisionPlan
+
+    class Params:
+        clinic = factory.SubFactory(ClinicFactory)
+
+    clinic_id = factory.LazyAttribute(lambda plan: plan.clinic.id)
+    plan_number = factory.Sequence(lambda n: f"PB31500{n:02d}")
+    title = "Autologous adipose-derived MSCs for knee osteoarthritis"
+    risk_class = 2
+    committee_name = "Tokyo Regenerative Medicine Committee"
+    committee_number = "NB3150010"
+    submitted_on = date(2025, 1, 10)
+    accepted_on = date(2025, 2, 1)

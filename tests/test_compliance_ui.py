@@ -20,20 +20,9 @@ from tracker.timeutil import today_in
 
 @pytest.fixture
 def plan(clinic):
-    plan = ProvisionPlan(
-        clinic_id=clinic.id,
-        plan_number="PB3150001",
-        title="Autologous adipose-derived MSCs for knee osteoarthritis",
-        risk_class=2,
-        committee_name="Tokyo Regenerative Medicine Committee",
-        committee_number="NB3150010",
-        submitted_on=date(2025, 1, 10),
-        accepted_on=date(2025, 2, 1),
-        processing_facility="Tokyo CPC",
+    return factories.PlanFactory(
+        clinic=clinic, plan_number="PB3150001", processing_facility="Tokyo CPC"
     )
-    db.session.add(plan)
-    db.session.commit()
-    return plan
 
 
 @pytest.fixture

@@ -1,13 +1,11 @@
 """A periodic report counts each treated patient's course as the Outcomes page assesses it."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from tests import factories
 from tests.outcome_cases import treat
-from tracker.extensions import db
-from tracker.models import ProvisionPlan
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.periodic_reports import periodic_years
@@ -15,19 +13,7 @@ from tracker.services.periodic_reports import periodic_years
 
 @pytest.fixture
 def plan(clinic):
-    plan = ProvisionPlan(
-        clinic_id=clinic.id,
-        plan_number="PB3150009",
-        title="Autologous adipose-derived MSCs for knee osteoarthritis",
-        risk_class=2,
-        committee_name="Tokyo Regenerative Medicine Committee",
-        committee_number="NB3150010",
-        submitted_on=date(2025, 1, 10),
-        accepted_on=date(2025, 2, 1),
-    )
-    db.session.add(plan)
-    db.session.commit()
-    return plan
+    return factories.PlanFactory(clinic=clinic)
 
 
 def answer(treatment, day, **values):
