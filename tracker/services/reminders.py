@@ -17,6 +17,7 @@ from tracker.followup.schedule import (
 from tracker.models import Clinic, Patient, Reminder, Treatment
 from tracker.models.reminder import PLANNED_AFTER_WINDOW
 from tracker.services.audit import record_audit
+from tracker.services.outbox import queue_email
 
 PENDING = tuple(sorted(PENDING_STATUSES))
 # Reminders about the patient's follow-up (not clinician messages or portal links).
@@ -46,26 +47,23 @@ def schedule_treatment(treatment: Treatment, now: datetime) -> list[Reminder]:
     )
     reminders = []
     for plan in plans:
-        reminder = Reminder(
-            clinic_id=treatment.clinic_id,
+        reminder = queue_email(
+            "milestone",
+            treatment.clinic_id,
+            now,
+            due_at=plan.due_at,
             patient_id=patient.id,
             treatment_id=treatment.id,
-            kind="milestone",
             milestone_weeks=plan.milestone_weeks,
             due_on=plan.due_on,
-            due_at=plan.due_at,
-            next_attempt_at=plan.due_at,
             window_opens_on=plan.window_opens_on,
             window_closes_on=plan.window_closes_on,
             window_closes_at=plan.window_closes_at,
-            status=plan.status,
-            outcome=outcome_of(plan.status),
-            created_at=now,
         )
+        reminder.status, reminder.outcome = plan.status, outcome_of(plan.status)
         if patient.opted_out_at is not None and plan.status != "skipped":
             reminder.status = "cancelled"
             reminder.last_error = "The patient has opted out of emails."
-        db.session.add(reminder)
         reminders.append(reminder)
     db.session.flush()
     return reminders
@@ -260,18 +258,17 @@ def request_confirmation(treatment: Treatment, confirm_on: date, now: datetime) 
     """Ask the patient for one more reading, on confirm_on, to confirm a suspected rise."""
     patient = treatment.patient
     due_at = confirmation_due_at(confirm_on, 0, patient.timezone, patient.clinic.send_hour, now)
-    reminder = Reminder(
-        clinic_id=treatment.clinic_id,
+    reminder = queue_email(
+        "confirmation",
+        treatment.clinic_id,
+        now,
+        due_at=due_at,
         patient_id=patient.id,
         treatment_id=treatment.id,
-        kind="confirmation",
         due_on=confirm_on,
-        due_at=due_at,
-        next_attempt_at=due_at,
-        status="scheduled" if patient.opted_out_at is None else "cancelled",
-        created_at=now,
     )
-    db.session.add(reminder)
+    if patient.opted_out_at is not None:
+        reminder.status = "cancelled"
     return reminder
 
 
