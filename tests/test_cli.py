@@ -229,3 +229,14 @@ def test_create_token_for_an_unknown_or_inactive_user_fails(cli, clinic, active)
     assert result.stdout == ""
     assert "No active user" in result.stderr
     assert count(ApiToken) == 0
+
+
+# seed-demo
+
+
+def test_seed_demo_names_the_port_make_run_serves(cli, monkeypatch):
+    monkeypatch.setenv("WEB_PORT", "5123")
+    seeded = cli("seed-demo")
+    assert seeded.exit_code == 0, seeded.output
+    assert "Sign in at http://127.0.0.1:5123/login" in seeded.output
+    assert cli("seed-demo").output.startswith("The demo clinic exists already")

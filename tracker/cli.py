@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tracker.demo import DEMO_CLINIC, seed_demo
+from tracker.devrun import web_port
 from tracker.extensions import db
 from tracker.followup.schedule import validate_timezone
 from tracker.models import Clinic, User
@@ -140,7 +141,7 @@ def register_commands(app: Flask) -> None:
             logins = seed_demo()
         except InvalidInput as error:
             fail(str(error.errors))
-        click.echo("Demo clinic ready. Sign in at http://127.0.0.1:5000/login with:")
+        click.echo(f"Demo clinic ready. Sign in at http://127.0.0.1:{web_port()}/login with:")
         for email, password, role in logins:
             click.echo(f"  {role:9} {email}  password: {password}")
 
