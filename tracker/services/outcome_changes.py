@@ -11,9 +11,10 @@ statement on these tables should raise the version itself (see docs/outcomes-and
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import chain
 
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import Update, bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session, aliased
 
 from tracker.database import is_postgresql
@@ -35,26 +36,31 @@ def raise_outcome_versions(session: Session, flush_context) -> None:
     if changed:
         connection = session.connection()
         connection.execute(
-            update(Patient)
-            .where(Patient.id.in_(sorted(changed)))
-            # The patient's own record did not change: updated_at stays as it was.
-            .values(outcome_version=next_version(connection), updated_at=Patient.updated_at),
+            version_update(is_postgresql(connection.engine)),
+            {"patient_ids": sorted(changed)},
             execution_options={"synchronize_session": False},
         )
 
 
-def next_version(connection):
-    """A version higher than any the patient's clinic has: the ledger reads from the last it saw."""
-    if is_postgresql(connection.engine):
-        return OUTCOME_VERSIONS.next_value()
-    # SQLite's writers take turns, so the clinic's highest plus one is never taken twice.
-    others = aliased(Patient)
-    highest = (
-        select(func.max(others.outcome_version))
-        .where(others.clinic_id == Patient.clinic_id)
-        .scalar_subquery()
+@lru_cache(maxsize=2)
+def version_update(postgresql: bool) -> Update:
+    """The UPDATE that sets the patients' versions above any their clinic had (built once)."""
+    if postgresql:
+        version = OUTCOME_VERSIONS.next_value()
+    else:
+        # SQLite's writers take turns, so the clinic's highest plus one is never taken twice.
+        others = aliased(Patient)
+        version = (
+            select(func.max(others.outcome_version))
+            .where(others.clinic_id == Patient.clinic_id)
+            .scalar_subquery()
+        ) + 1
+    return (
+        update(Patient)
+        .where(Patient.id.in_(bindparam("patient_ids", expanding=True)))
+        # The patient's own record did not change: updated_at stays as it was.
+        .values(outcome_version=version, updated_at=Patient.updated_at)
     )
-    return highest + 1
 
 
 def patients_changed(session: Session) -> set[int]:
