@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, case, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.compiler import Compiled
@@ -98,6 +99,43 @@ RECORD_SENT_RENEW_NEXT = (
     )
     .returning(OUTBOX.c.id)
 )
+# On PostgreSQL a milestone's nudge is planned in the same statement that records the
+# milestone sent (a data-modifying CTE): one round trip per message instead of two, and no
+# moment when one is written without the other.
+NUDGE_COLUMNS = (
+    "clinic_id",
+    "kind",
+    "due_at",
+    "next_attempt_at",
+    "status",
+    "attempts",
+    "last_error",
+    "created_at",
+    "updated_at",
+    "patient_id",
+    "treatment_id",
+    "milestone_weeks",
+    "due_on",
+    "window_opens_on",
+    "window_closes_on",
+    "window_closes_at",
+)
+PLAN_NUDGE = (
+    postgresql.insert(OUTBOX)
+    .values({name: bindparam(f"nudge_{name}", type_=OUTBOX.c[name].type) for name in NUDGE_COLUMNS})
+    .on_conflict_do_nothing()
+    .cte("planned_nudge")
+)
+
+
+def nudge_values(nudge: dict) -> dict:
+    """The nudge's row as the bound values of PLAN_NUDGE (a column it leaves out is NULL)."""
+    unknown = nudge.keys() - set(NUDGE_COLUMNS)
+    if unknown:
+        raise ValueError(f"a nudge has no column {', '.join(sorted(unknown))}")
+    return {f"nudge_{name}": nudge.get(name) for name in NUDGE_COLUMNS}
+
+
 PATIENT_KINDS = ("milestone", "nudge", "confirmation", "portal_link")
 
 
@@ -319,18 +357,25 @@ class SendStatements(NamedTuple):
     renew_lease: Compiled
     record_sent: Compiled
     record_sent_renew_next: Compiled
+    # PostgreSQL only (None elsewhere): the same, planning the milestone's nudge too.
+    nudge_record_sent: Compiled | None
+    nudge_record_sent_renew_next: Compiled | None
 
 
 @lru_cache(maxsize=4)
 def compiled_for(dialect: Dialect) -> SendStatements:
     """The statements run once per message, compiled once: finding each in SQLAlchemy's cache
     (working out its cache key) took a fifth of the time of running it."""
-    return SendStatements(
-        *(
-            statement.compile(dialect=dialect)
-            for statement in (RENEW_LEASE, RECORD_SENT, RECORD_SENT_RENEW_NEXT)
-        )
-    )
+    statements = [RENEW_LEASE, RECORD_SENT, RECORD_SENT_RENEW_NEXT]
+    compiled = [statement.compile(dialect=dialect) for statement in statements]
+    if dialect.name == "postgresql":
+        compiled += [
+            statement.add_cte(PLAN_NUDGE).compile(dialect=dialect)
+            for statement in (RECORD_SENT, RECORD_SENT_RENEW_NEXT)
+        ]
+    else:
+        compiled += [None, None]
+    return SendStatements(*compiled)
 
 
 class SendLog:
@@ -369,22 +414,28 @@ class SendLog:
 
         Tell whether this pass still holds that following row.
         """
-        if message.nudge is not None:
+        sent = {"reminder_id": reminder_id, "now": self.claim.now, "message_id": message.msgId}
+        record_sent = self.statements.record_sent
+        record_sent_renew_next = self.statements.record_sent_renew_next
+        # A milestone sent again (after a crash, or retried) keeps its first nudge: the unique
+        # (treatment, kind, milestone_weeks) decides, without a query first.
+        if message.nudge is not None and self.statements.nudge_record_sent is not None:
+            sent |= nudge_values(message.nudge)
+            record_sent = self.statements.nudge_record_sent
+            record_sent_renew_next = self.statements.nudge_record_sent_renew_next
+        elif message.nudge is not None:
             # The nudge first: after a crash between the two, the milestone is sent again
             # (the one repeat we accept) and finds its nudge planned already.
-            # A milestone sent again (after a crash, or retried) keeps its first nudge:
-            # the unique (treatment, kind, milestone_weeks) decides, without a query first.
             self.connection.execute(self.insert_nudge, message.nudge)
-        sent = {"reminder_id": reminder_id, "now": self.claim.now, "message_id": message.msgId}
         if following is None:
-            self.connection.execute(self.statements.record_sent, sent)
+            self.connection.execute(record_sent, sent)
             return True
         renew = {
             "next_id": following,
             "token": self.claim.token,
             "renewed_until": self.claim.lease_from_now(),
         }
-        updated = self.connection.execute(self.statements.record_sent_renew_next, {**sent, **renew})
+        updated = self.connection.execute(record_sent_renew_next, {**sent, **renew})
         return following in set(updated.scalars())
 
     def settle(self, reminder_id: int, **values) -> bool:
