@@ -267,3 +267,48 @@ def test_session_token_revision_gives_each_existing_user_a_random_token(migratio
     assert len(tokens) == 2
     assert len(set(tokens)) == 2
     assert all(token and len(token) >= 43 for token in tokens)
+
+
+def test_upgrade_gives_patients_treated_before_it_an_outcome_version(migration_app):
+    from datetime import date
+
+    from sqlalchemy import insert, text
+
+    from tracker.models import Clinic, Patient, Treatment
+
+    flask_migrate.upgrade(revision="0009")
+    with db.engine.begin() as connection:
+        connection.execute(insert(Clinic.__table__).values(id=1, name="Clinic"))
+        for patient_id in (1, 2, 3):
+            connection.execute(
+                insert(Patient.__table__).values(
+                    id=patient_id,
+                    clinic_id=1,
+                    external_id=f"P-{patient_id}",
+                    name="Hanako",
+                    timezone="UTC",
+                )
+            )
+        for patient_id in (1, 3):
+            connection.execute(
+                insert(Treatment.__table__).values(
+                    clinic_id=1,
+                    patient_id=patient_id,
+                    treated_on=date(2026, 1, 10),
+                    kind="prp",
+                    route="intra_articular",
+                    site="left knee",
+                )
+            )
+
+    flask_migrate.upgrade()
+
+    with db.engine.begin() as connection:
+        versions = dict(connection.execute(text("SELECT id, outcome_version FROM patient")).all())
+        assert versions[2] == 0  # no outcome records
+        assert versions[1] > 0 and versions[3] > 0 and versions[1] != versions[3]
+        if connection.dialect.name == "postgresql":
+            following = connection.execute(
+                text("SELECT nextval('patient_outcome_version_seq')")
+            ).scalar()
+            assert following > max(versions.values())

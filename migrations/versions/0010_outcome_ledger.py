@@ -43,8 +43,17 @@ def upgrade():
         ["clinic_id", "outcome_version", "id", "timezone"],
         unique=False,
     )
+    # Patients treated before this revision have outcome records: give them a version, so
+    # the ledger follows them like any other (their ids are distinct and positive).
+    op.execute(
+        "UPDATE patient SET outcome_version = id WHERE id IN (SELECT patient_id FROM treatment)"
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(sa.schema.CreateSequence(sa.Sequence("patient_outcome_version_seq")))
+        op.execute(
+            "SELECT setval('patient_outcome_version_seq',"
+            " greatest((SELECT max(outcome_version) FROM patient), 1))"
+        )
 
 
 def downgrade():
