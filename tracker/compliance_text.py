@@ -67,7 +67,7 @@ COURSE_LABELS = {
 label = word_for
 
 
-def short_date(day: date | None) -> str:
+def day_month(day: date | None) -> str:
     """A day without its year: "3 Dec", or "12月3日" in Japanese."""
     if day is None:
         return "—"
@@ -90,9 +90,9 @@ def clock_text(clock) -> str:
     if clock is None or clock.due_on is None:
         return ""
     if clock.event.status == "to_assess":
-        action = gettext("assess by %(day)s", day=short_date(clock.due_on))
+        action = gettext("assess by %(day)s", day=day_month(clock.due_on))
     else:
-        action = gettext("report by %(day)s", day=short_date(clock.due_on))
+        action = gettext("report by %(day)s", day=day_month(clock.due_on))
     return f"{action}: {days_left_text(clock.days_left)}"
 
 
@@ -109,5 +109,5 @@ def register_compliance_words(app) -> None:
         course_label=lambda word: label(COURSE_LABELS, word),
         clock_text=clock_text,
         days_left_text=days_left_text,
-        short_date=short_date,
+        day_month=day_month,
     )

@@ -5,7 +5,7 @@ from datetime import date
 from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
 
 from tracker.clinic import bp
-from tracker.compliance_text import short_date as short_date_without_year
+from tracker.compliance_text import day_month
 from tracker.followup.flags import STIFFNESS_KINDS
 from tracker.vocabulary import ADVERSE_EVENT, MISSED_MILESTONE, NON_RESPONDER
 
@@ -48,10 +48,6 @@ def short_date(day: date | None) -> str:
     if day is None:
         return "—"
     return format_date(day, "y年M月d日" if japanese() else "d MMM y")
-
-
-# A date without its year, for evidence within one treatment: 28 Mar, or 3月28日.
-day_month = short_date_without_year
 
 
 @bp.app_template_global()
