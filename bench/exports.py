@@ -16,7 +16,6 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from bench.worklist import LARGE, SMALL, percentiles, populate, setup_clinic  # noqa: E402
 from config import TestConfig  # noqa: E402
-from tests.scratch_databases import create_database, drop_database  # noqa: E402
+from tests.scratch_databases import on_each_backend  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment  # noqa: E402
@@ -242,19 +241,12 @@ def main() -> int:
         return 0
     small_size, large_size = (int(size) for size in options.sizes.split(","))
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    results = []
-    if options.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            results += run_backend("sqlite", f"sqlite:///{folder}/bench.db", small_size, large_size)
-    if options.backend in ("postgresql", "both"):
-        if not options.pg_url:
-            print("PostgreSQL skipped: give --pg-url or TEST_DATABASE_URL.")
-        else:
-            url = create_database(options.pg_url, "bench_exports")
-            try:
-                results += run_backend("postgresql", url, small_size, large_size)
-            finally:
-                drop_database(options.pg_url, url)
+    results = on_each_backend(
+        options.backend,
+        options.pg_url,
+        "bench_exports",
+        lambda name, url: run_backend(name, url, small_size, large_size),
+    )
     print()
     for backend, measure, figures, target, result in results:
         print(f"{backend:<11}{measure:<34}{figures:<44}{target:<16}{result}")

@@ -35,7 +35,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from bench.worklist import NOW, PASSWORD, STAMPS, TODAY, populate, setup_clinic  # noqa: E402
 from config import TestConfig  # noqa: E402
-from tests.scratch_databases import create_database, drop_database  # noqa: E402
+from tests.scratch_databases import on_each_backend  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.links import checkin_token  # noqa: E402
@@ -335,19 +335,12 @@ def main() -> int:
         )
         return 1 if os.environ.get("CI", "").lower() == "true" else 0
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    results = []
-    if options.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            results += measure_backend("sqlite", f"sqlite:///{folder}/bench.db", options.seconds)
-    if options.backend in ("postgresql", "both"):
-        if not options.pg_url:
-            print("PostgreSQL skipped: give --pg-url or TEST_DATABASE_URL.")
-        else:
-            url = create_database(options.pg_url, "bench_http")
-            try:
-                results += measure_backend("postgresql", url, options.seconds)
-            finally:
-                drop_database(options.pg_url, url)
+    results = on_each_backend(
+        options.backend,
+        options.pg_url,
+        "bench_http",
+        lambda name, url: measure_backend(name, url, options.seconds),
+    )
     print_results(results)
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0

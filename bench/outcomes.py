@@ -19,7 +19,6 @@ import importlib.util
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -45,7 +44,7 @@ setup_clinic, time_requests = worklist.setup_clinic, worklist.time_requests
 percentiles = worklist.percentiles
 
 from config import TestConfig  # noqa: E402
-from tests.scratch_databases import create_database, drop_database  # noqa: E402
+from tests.scratch_databases import on_each_backend  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 
@@ -122,19 +121,7 @@ def main() -> int:
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", ""))
     options = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    results = []
-    if options.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            results += run_backend("sqlite", f"sqlite:///{folder}/bench.db")
-    if options.backend in ("postgresql", "both"):
-        if not options.pg_url:
-            print("PostgreSQL skipped: give --pg-url or TEST_DATABASE_URL.")
-        else:
-            url = create_database(options.pg_url, "bench_outcomes")
-            try:
-                results += run_backend("postgresql", url)
-            finally:
-                drop_database(options.pg_url, url)
+    results = on_each_backend(options.backend, options.pg_url, "bench_outcomes", run_backend)
     print_results(results)
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0

@@ -16,7 +16,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from config import TestConfig  # noqa: E402
-from tests.scratch_databases import create_database, drop_database  # noqa: E402
+from tests.scratch_databases import on_each_backend  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
 from tracker.models import CheckIn, Clinic, Flag, Patient, Reminder, Treatment, User  # noqa: E402
@@ -311,19 +310,7 @@ def main() -> int:
     options = parser.parse_args()
     # In-process timings suffer from other work on the machine; say how busy it was.
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    results = []
-    if options.backend in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            results += run_backend("sqlite", f"sqlite:///{folder}/bench.db")
-    if options.backend in ("postgresql", "both"):
-        if not options.pg_url:
-            print("PostgreSQL skipped: give --pg-url or TEST_DATABASE_URL.")
-        else:
-            url = create_database(options.pg_url, "bench_worklist")
-            try:
-                results += run_backend("postgresql", url)
-            finally:
-                drop_database(options.pg_url, url)
+    results = on_each_backend(options.backend, options.pg_url, "bench_worklist", run_backend)
     print_results(results)
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0

@@ -93,7 +93,7 @@ def test_page_in_japanese(logged_in, clinician, knees):
     html = page_of(logged_in)
     assert "治療成績" in html
     assert "効果の持続期間" in html
-    assert "公表されている目安" in html
+    assert "一般に謳われている効果" in html
 
 
 def test_another_clinic_sees_none_of_this_clinics_figures(app, knees, other_clinician):

@@ -44,7 +44,7 @@ def test_worklist_and_chart_read_in_japanese(logged_in, clinic, clinician):
     db.session.commit()
     html = logged_in.get("/").get_data(as_text=True)
     treated_on = flag.treatment.treated_on
-    assert "確認待ちのフラグ 1件" in html and "追加投与の適期" in html
+    assert "確認待ちのフラグ 1件" in html and "追加投与の検討時期" in html
     assert f"{treated_on.year}年{treated_on.month}月{treated_on.day}日" in html
     assert "最良 2（" in html and "1月24日" in html and "担当する" in html
     for english in ("best 2 on", "Take", "flags to review", "What was seen", "waiting "):

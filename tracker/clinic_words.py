@@ -30,7 +30,7 @@ FLAG_KIND_LABELS = {
     "missed_milestone": lazy_gettext("Missed milestone"),
 }
 FLAG_STATUS_LABELS = {
-    "open": lazy_gettext("Open"),
+    "open": lazy_pgettext("flag status", "Open"),
     "acknowledged": lazy_gettext("Taken"),
     "resolved": lazy_gettext("Resolved"),
 }
