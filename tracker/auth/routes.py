@@ -91,7 +91,7 @@ def login():
             db.session.commit()
         g.sign_in_failed = True
         # A form error, not a flash: it is listed with the others and takes the focus.
-        form.form_errors.append("That email and password do not match an active account.")
+        form.form_errors.append(gettext("That email and password do not match an active account."))
     return render_template("auth/login.html", form=form)
 
 

@@ -48,17 +48,17 @@ class ResolveForm(FlaskForm):
 
 class CheckinForm(FlaskForm):
     # Ranges are checked by record_checkin, so its messages appear next to these fields.
-    recorded_on = DateField("Day of the check-in", validators=[Optional()])
+    recorded_on = DateField(_("Day of the check-in"), validators=[Optional()])
     # Pain first, as on the patient's own form, so both read the same over the phone.
-    pain = RadioField("Pain (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False)
+    pain = RadioField(_("Pain (0-10)"), choices=SCALE, coerce=optional_int, validate_choice=False)
     stiffness = RadioField(
-        "Morning stiffness (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False
+        _("Morning stiffness (0-10)"), choices=SCALE, coerce=optional_int, validate_choice=False
     )
     morning_stiffness_minutes = IntegerField(
-        "Minutes of morning stiffness", validators=[Optional()]
+        _("Minutes of morning stiffness"), validators=[Optional()]
     )
     swelling = RadioField(
-        "Swelling (0-10)", choices=SCALE, coerce=optional_int, validate_choice=False
+        _("Swelling (0-10)"), choices=SCALE, coerce=optional_int, validate_choice=False
     )
     function = RadioField(
         _("Daily activities limited (0 not at all - 10 cannot do them)"),
@@ -79,8 +79,8 @@ class CheckinForm(FlaskForm):
         validate_choice=False,
         validators=[Answered(ANSWER_ADVERSE_EVENT)],
     )
-    adverse_event_details = TextAreaField("What happened", validators=[Length(max=TEXT_LIMIT)])
-    notes = TextAreaField("Notes", validators=[Length(max=TEXT_LIMIT)])
+    adverse_event_details = TextAreaField(_("What happened"), validators=[Length(max=TEXT_LIMIT)])
+    notes = TextAreaField(_("Notes"), validators=[Length(max=TEXT_LIMIT)])
 
     def values(self) -> dict:
         return {

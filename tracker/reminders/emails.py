@@ -17,7 +17,7 @@ from tracker.clinic_words import evidence_text
 from tracker.compliance_text import CATEGORY_LABELS, days_left_text, label
 from tracker.extensions import db
 from tracker.followup.reporting import days_left
-from tracker.links import checkin_url, portal_url, unsubscribe_url
+from tracker.links import checkin_url, portal_url, public_url, unsubscribe_url
 from tracker.models import (
     AdverseEvent,
     Clinic,
@@ -272,18 +272,11 @@ def digest_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMess
         return make_message("digest", user.email, context, user.language)
 
 
-def public_url(path: str) -> str:
-    return current_app.config["PUBLIC_BASE_URL"] + path
-
-
 def report_reminder_message(reminder: Reminder, user: User, clinic: Clinic) -> OutboxMessage:
     """Remind a clinic admin of a report due in two days, or overdue, in the admin's language."""
 
     payload = reminder.payload or {}
-    # The clinician UI language once accounts carry one; until then the clinic's regime says.
-    language = getattr(user, "language", None) or (
-        "ja" if clinic.regulatory_regime == "jp_asrm" else "en"
-    )
+    language = user.language
     today = clinic_today(clinic, reminder.due_at)
     with force_locale(language):
         if payload.get("adverse_event_id"):

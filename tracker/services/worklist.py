@@ -8,7 +8,7 @@ from sqlalchemy import case, false, func, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from tracker.extensions import db
-from tracker.followup.flags import Reading, treatment_series
+from tracker.followup.flags import ACTIVE_STATUSES, Reading, treatment_series
 from tracker.followup.schedule import local_date, local_midnight
 from tracker.models import CheckIn, Flag, Treatment
 from tracker.services.adverse_events import clinic_today, clocks_of_flags
@@ -18,7 +18,6 @@ from tracker.vocabulary import FLAG_KINDS
 
 PAGE_SIZE = 50  # two screens of compact rows at 1366x900
 KIND_ORDER = case({kind: position for position, kind in enumerate(FLAG_KINDS)}, value=Flag.kind)
-ACTIVE = ("open", "acknowledged")
 OWNER_FILTERS = ("mine", "unowned")  # anything else means anyone's
 
 
@@ -91,7 +90,7 @@ def worklist_page(
     owner = args.get("owner") if args.get("owner") in OWNER_FILTERS else ""
     page_number = requested_page(args)
 
-    conditions = [Flag.clinic_id == clinic_id, Flag.status.in_(ACTIVE)]
+    conditions = [Flag.clinic_id == clinic_id, Flag.status.in_(sorted(ACTIVE_STATUSES))]
     if owner == "mine":
         # No viewer owns nothing; never let "== None" turn into "IS NULL" (unowned).
         conditions.append(Flag.owner_id == user_id if user_id is not None else false())
@@ -213,14 +212,3 @@ def add_clocks(rows: list[WorklistRow], now: datetime) -> None:
     clocks = clocks_of_flags(flags, lambda event: today)
     for row in rows:
         row.clock = clocks.get(row.flag.id)
-
-
-def active_flags_of(patient_id: int) -> list[Flag]:
-    """The patient's open and acknowledged flags, in worklist order."""
-    return list(
-        db.session.scalars(
-            select(Flag)
-            .where(Flag.patient_id == patient_id, Flag.status.in_(ACTIVE))
-            .order_by(KIND_ORDER, Flag.opened_at, Flag.id)
-        )
-    )
