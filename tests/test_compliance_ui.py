@@ -313,6 +313,7 @@ def test_delete_button_is_refused_with_the_reason(logged_in, clinic, patient, ev
 
     page = response.get_data(as_text=True)
     assert "10 years after the last treatment" in page
+    db.session.expire_all()
     assert db.session.get(Patient, patient.id) is not None
 
 

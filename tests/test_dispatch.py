@@ -452,6 +452,7 @@ def test_each_row_is_renewed_just_before_its_message_is_sent(smtp_server, app, c
     smtp_server.handler.while_receiving = look_at_the_leases
     assert dispatch_due(NOW).sent == 3
 
+    assert len(leases_seen) == 3
     for position, leases in enumerate(leases_seen):
         assert leases[ids[position]] > claimed_until  # renewed
         assert all(leases[later] == claimed_until for later in ids[position + 1 :])

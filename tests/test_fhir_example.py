@@ -10,6 +10,7 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 import time_machine
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
@@ -75,4 +76,5 @@ def test_the_documented_example_bundle_is_what_the_api_answers(api, clinic, clin
 
     if os.environ.get("FHIR_EXAMPLE_WRITE") == "1":
         EXAMPLE.write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n")
+        pytest.fail("docs/fhir-example.json rewritten: review its diff, then run without the flag")
     assert json.loads(EXAMPLE.read_text()) == bundle

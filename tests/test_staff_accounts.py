@@ -1,6 +1,7 @@
 """Staff management by a clinic's admins: invitations by email, roles, deactivation."""
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 import time_machine
@@ -215,19 +216,23 @@ def test_the_last_active_admin_cannot_be_demoted_or_deactivated(app, admin_web, 
     submit(second_web, f"/admin/staff/{admin.id}/deactivate", {}, "/admin/staff")
     db.session.expire_all()
     assert not db.session.get(User, admin.id).active
-    third = factories.UserFactory(
-        clinic=clinic, role="admin", active=False, email="third@example.org"
+    # An inactive admin does not count as one.
+    factories.UserFactory(clinic=clinic, role="admin", active=False, email="third@example.org")
+    refused = submit(
+        second_web, f"/admin/staff/{second.id}/role", {"role": "clinician"}, "/admin/staff"
     )
-    submit(second_web, f"/admin/staff/{second.id}/role", {"role": "clinician"}, "/admin/staff")
+    assert refused.status_code == 303
+    assert "is the clinic's last active admin." in unescape(second_web.get("/admin/staff").text)
     db.session.expire_all()
     assert db.session.get(User, second.id).role == "admin"
-    assert not db.session.get(User, third.id).active
 
 
 def test_an_admin_cannot_deactivate_themselves(admin_web, admin, clinic):
     factories.UserFactory(clinic=clinic, role="admin")
-    submit(admin_web, f"/admin/staff/{admin.id}/deactivate", {}, "/admin/staff")
+    refused = submit(admin_web, f"/admin/staff/{admin.id}/deactivate", {}, "/admin/staff")
 
+    assert refused.status_code == 303
+    assert "You cannot deactivate your own account." in unescape(admin_web.get("/admin/staff").text)
     db.session.expire_all()
     assert db.session.get(User, admin.id).active
 
