@@ -1,11 +1,10 @@
 """The per-treatment rows behind the Outcomes page, as a CSV a spreadsheet opens safely."""
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 
+from tracker.exports.csv import encode_csv
 from tracker.extensions import db
 from tracker.followup.outcome_summary import kl_group
 from tracker.models import Clinic, Patient
@@ -14,19 +13,8 @@ from tracker.services.audit import record_audit
 from tracker.services.outcome_records import TreatmentRow
 from tracker.services.outcomes import OutcomeQuery
 
-# A cell starting with one of these is read by spreadsheets as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-BOM = "\ufeff"  # so that Excel reads UTF-8 (Japanese names) correctly
-
-
-def safe_cell(value) -> str:
-    """Return a cell's text, defused if a spreadsheet would run it as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+# Answers to yes/no questions (responder by each definition) as the clinic reads them.
+YES_NO = {True: "yes", False: "no"}
 
 
 def header(weeks: Sequence[int]) -> list[str]:
@@ -98,7 +86,7 @@ def treatment_line(external_id: str, row: TreatmentRow, weeks: Sequence[int]) ->
 
 def outcome_csv(
     clinic: Clinic, rows: Sequence[TreatmentRow], query: OutcomeQuery, actor: Actor
-) -> Iterator[str]:
+) -> Iterator[bytes]:
     """Audit the export, then yield the CSV (BOM first) of the treatments' outcome rows."""
     external_ids = {
         patient_id: external_id
@@ -120,17 +108,11 @@ def outcome_csv(
         },
     )
     db.session.commit()
-    return _lines(rows, external_ids, weeks)
-
-
-def _lines(rows: Sequence[TreatmentRow], external_ids: dict, weeks: Sequence[int]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header(weeks))
-    yield BOM + buffer.getvalue()
-    for row in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        line = treatment_line(external_ids.get(row.patient_id, ""), row, weeks)
-        writer.writerow([safe_cell(cell) for cell in line])
-        yield buffer.getvalue()
+    lines = (treatment_line(external_ids.get(row.patient_id, ""), row, weeks) for row in rows)
+    return encode_csv(
+        header(weeks),
+        (
+            [YES_NO.get(cell, cell) if isinstance(cell, bool) else cell for cell in line]
+            for line in lines
+        ),
+    )
