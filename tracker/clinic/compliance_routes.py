@@ -1,8 +1,5 @@
 """Section 10's pages: the Compliance page, adverse events, drafts, periodic reports, archive."""
 
-import csv
-import io
-
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import force_locale, gettext
 from flask_login import current_user
@@ -22,8 +19,8 @@ from tracker.followup.reporting import plan_years
 from tracker.models import AdverseEvent, Patient, ProvisionPlan, User
 from tracker.services.actors import Actor
 from tracker.services.adverse_events import (
+    adverse_events_table,
     assess_adverse_event,
-    clinic_events,
     clinic_today,
     create_adverse_event,
     event_clock,
@@ -31,7 +28,6 @@ from tracker.services.adverse_events import (
     open_reports,
     record_reports,
 )
-from tracker.services.audit import record_audit
 from tracker.services.periodic_reports import next_report, periodic_year, save_periodic_report
 from tracker.services.plans import plans_of
 from tracker.services.retention import DeletionRefused, archive_patient, request_deletion
@@ -168,81 +164,11 @@ def physician_of(event: AdverseEvent) -> str:
     return event.assessed_by.name if event.assessed_by is not None else ""
 
 
-# Spreadsheets run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 @bp.route("/compliance/adverse-events.csv")
 def adverse_events_csv():
     """Every adverse-event record of the clinic with its report dates (UTF-8 with a BOM)."""
-    clinic = current_user.clinic
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "id",
-            "patient_external_id",
-            "patient_name",
-            "plan_number",
-            "aware_on",
-            "onset_on",
-            "description",
-            "seriousness",
-            "causality",
-            "outcome",
-            "status",
-            "report",
-            "due_on",
-            "days_left",
-            "reported_to_committee_on",
-            "reported_to_minister_on",
-            "processor_notified_on",
-            "committee_opinion",
-        ]
-    )
-    for clock in clinic_events(clinic, None):
-        event = clock.event
-        writer.writerow(
-            [
-                cell(value)
-                for value in (
-                    event.id,
-                    event.patient.external_id,
-                    event.patient.name,
-                    event.plan.plan_number if event.plan else "",
-                    event.aware_on.isoformat(),
-                    event.onset_on.isoformat() if event.onset_on else "",
-                    event.description,
-                    event.seriousness,
-                    event.causality,
-                    event.outcome,
-                    event.status,
-                    clock.category,
-                    clock.due_on.isoformat() if clock.due_on else "",
-                    clock.days_left,
-                    *(
-                        getattr(event, name).isoformat() if getattr(event, name) else ""
-                        for name in (
-                            "reported_to_committee_on",
-                            "reported_to_minister_on",
-                            "processor_notified_on",
-                        )
-                    ),
-                    event.committee_opinion,
-                )
-            ]
-        )
-
-    record_audit(clinic.id, "export.adverse_events", "clinic", clinic.id, current_user, "user")
-    db.session.commit()
     return Response(
-        "\ufeff" + buffer.getvalue(),
+        adverse_events_table(current_user.clinic, Actor(current_user, "user")),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=adverse-events.csv"},
     )

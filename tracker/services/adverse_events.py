@@ -4,12 +4,14 @@ The rules of the clocks live in tracker.followup.reporting; this module keeps th
 owns their transactions and audits every change. Nothing here ever deletes a record.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker.exports.csv import encode_csv
 from tracker.extensions import db
 from tracker.followup.reporting import (
     CAUSALITY,
@@ -362,3 +364,55 @@ def clocks_of_flags(flags: list[Flag], today_of) -> dict[int, EventClock]:
         .options(joinedload(AdverseEvent.plan), joinedload(AdverseEvent.patient))
     )
     return {wanted[event.id]: event_clock(event, today_of(event)) for event in events}
+
+
+ADVERSE_EVENT_COLUMNS = (
+    "id",
+    "patient_external_id",
+    "patient_name",
+    "plan_number",
+    "aware_on",
+    "onset_on",
+    "description",
+    "seriousness",
+    "causality",
+    "outcome",
+    "status",
+    "report",
+    "due_on",
+    "days_left",
+    "reported_to_committee_on",
+    "reported_to_minister_on",
+    "processor_notified_on",
+    "committee_opinion",
+)
+
+
+def adverse_events_table(clinic: Clinic, actor: Actor) -> Iterator[bytes]:
+    """Audit the export, then yield the CSV of every adverse-event record with its clock."""
+    record_audit(clinic.id, "export.adverse_events", "clinic", clinic.id, actor.user, actor.kind)
+    db.session.commit()
+    rows = (
+        (
+            clock.event.id,
+            clock.event.patient.external_id,
+            clock.event.patient.name,
+            clock.event.plan.plan_number if clock.event.plan else "",
+            clock.event.aware_on,
+            clock.event.onset_on,
+            clock.event.description,
+            clock.event.seriousness,
+            clock.event.causality,
+            clock.event.outcome,
+            clock.event.status,
+            clock.category,
+            clock.due_on,
+            clock.days_left,
+            clock.event.reported_to_committee_on,
+            clock.event.reported_to_minister_on,
+            clock.event.processor_notified_on,
+            clock.event.committee_opinion,
+        )
+        for clock in clinic_events(clinic, None)
+    )
+    return encode_csv(ADVERSE_EVENT_COLUMNS, rows)
