@@ -14,9 +14,14 @@ from tracker.models import CheckIn, Flag, OutcomeEvent, Patient, Reminder, Treat
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.outcome_events import record_outcome_event
-from tracker.services.outcome_ledger import FULL_CHECK_EVERY, _ledger, assessed_treatments
+from tracker.services.outcome_ledger import (
+    FULL_CHECK_EVERY,
+    _ledger,
+    assessed_treatments,
+    tallied_figures,
+)
 from tracker.services.outcome_records import assess, clinic_histories
-from tracker.services.outcomes import OutcomeQuery, _tallied
+from tracker.services.outcomes import OutcomeQuery, question
 from tracker.timeutil import now_utc, today_in
 
 
@@ -40,7 +45,8 @@ def refresh_and_check(clinic) -> int:
     an assessment from scratch; return how many patients the refresh assessed again."""
     rows = ledger_rows(clinic)
     count = reassessed(clinic)
-    kept = {query: _tallied(clinic, query) for query in QUESTIONS}
+    figures, _ = tallied_figures(clinic, [question(query) for query in QUESTIONS])
+    kept = dict(zip(QUESTIONS, figures, strict=True))
     fresh = fresh_rows(clinic)
     assert rows == fresh
     for query, figures in kept.items():

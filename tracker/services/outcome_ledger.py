@@ -20,7 +20,7 @@ import threading
 import weakref
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -102,6 +102,19 @@ class ClinicLedger:
     def rows(self) -> list[AssessedTreatment]:
         return [treatment for kept in self.treatments.values() for treatment in kept]
 
+    def figures(
+        self, question: Hashable, group_by: str | None, covers: Callable[[TreatmentOutcome], bool]
+    ) -> dict:
+        """The figures of the treatments a question covers, counting them the first time."""
+        kept = self.tallies.get(question)
+        if kept is None:
+            kept = self.tallies[question] = KeptTally(GroupedTally(group_by), covers)
+            kept.replace((), self.rows())
+            while len(self.tallies) > TALLIES_KEPT:
+                self.tallies.popitem(last=False)
+        self.tallies.move_to_end(question)
+        return kept.tally.figures()
+
     def replace(self, owner: int, treatments: tuple[AssessedTreatment, ...]) -> None:
         """Put a patient's newly assessed treatments in place of the old, in every tally too."""
         old = self.treatments.pop(owner, ())
@@ -124,24 +137,19 @@ def assessed_treatments(clinic: Clinic) -> list[AssessedTreatment]:
         return ledger.rows()
 
 
+# A question the counts answer: its key, its grouping, and which treatments it covers.
+Question = tuple[Hashable, str | None, Callable[[TreatmentOutcome], bool]]
+
+
 def tallied_figures(
-    clinic: Clinic,
-    question: Hashable,
-    group_by: str | None,
-    covers: Callable[[TreatmentOutcome], bool],
-) -> dict:
-    """Return the figures of the treatments a question covers, from counts kept up to date."""
+    clinic: Clinic, questions: Sequence[Question]
+) -> tuple[list[dict], list[AssessedTreatment]]:
+    """Return each question's figures, from counts kept up to date, and every assessed
+    treatment: all after one look at what changed."""
     ledger = _ledger(clinic)
     with ledger.lock:
         refresh(clinic, ledger)
-        kept = ledger.tallies.get(question)
-        if kept is None:
-            kept = ledger.tallies[question] = KeptTally(GroupedTally(group_by), covers)
-            kept.replace((), ledger.rows())
-            while len(ledger.tallies) > TALLIES_KEPT:
-                ledger.tallies.popitem(last=False)
-        ledger.tallies.move_to_end(question)
-        return kept.tally.figures()
+        return [ledger.figures(*question) for question in questions], ledger.rows()
 
 
 def refresh(clinic: Clinic, ledger: ClinicLedger) -> None:

@@ -18,7 +18,7 @@ from tracker.followup.trajectory import Trajectory, median_trajectory
 from tracker.models import Clinic
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.outcome_ledger import (
-    AssessedTreatment,
+    Question,
     assessed_treatments,
     tallied_figures,
 )
@@ -79,32 +79,27 @@ def clinic_outcomes(
     """Assess the treatments of the clinic that the query covers, or of one patient."""
     if patient_id is not None:
         return assess(clinic, clinic_histories(clinic, [patient_id]))
-    return [treatment.row for treatment in _covered(clinic, query or OutcomeQuery())]
-
-
-def _covered(clinic: Clinic, query: OutcomeQuery) -> list[AssessedTreatment]:
-    return [
-        treatment
-        for treatment in assessed_treatments(clinic)
-        if query.covers(
-            treatment.row.outcome.kind,
-            treatment.row.outcome.route,
-            treatment.row.outcome.kl_grade,
-            treatment.row.outcome.treated_on,
-        )
-    ]
+    _, _, covers = question(query or OutcomeQuery())
+    return [t.row for t in assessed_treatments(clinic) if covers(t.row.outcome)]
 
 
 def outcome_figures(clinic: Clinic, query: OutcomeQuery) -> dict:
     """Return the section 9 figures of the clinic's treatments that the query covers."""
-    return copy.deepcopy(remembered(clinic, ("figures", query), lambda: _tallied(clinic, query)))
+
+    def compute() -> dict:
+        [figures], _ = tallied_figures(clinic, [question(query)])
+        return figures
+
+    return copy.deepcopy(remembered(clinic, ("figures", query), compute))
 
 
-def _tallied(clinic: Clinic, query: OutcomeQuery) -> dict:
+def question(query: OutcomeQuery) -> Question:
+    """The query as a question the ledger's counts answer."""
+
     def covers(outcome: TreatmentOutcome) -> bool:
         return query.covers(outcome.kind, outcome.route, outcome.kl_grade, outcome.treated_on)
 
-    return tallied_figures(clinic, query, query.group_by, covers)
+    return query, query.group_by, covers
 
 
 @dataclass(frozen=True)
@@ -122,16 +117,21 @@ def outcome_overview(clinic: Clinic, query: OutcomeQuery) -> OutcomeOverview:
     """Return the page's figures: as grouped, by KL grade and route, and the median course."""
 
     def compute() -> OutcomeOverview:
-        figures = _tallied(clinic, query)
+        asked = [query, replace(query, group_by="kl_grade"), replace(query, group_by="route")]
+        (figures, by_kl_grade, by_route), treatments = tallied_figures(
+            clinic, [question(each) for each in asked]
+        )
+        _, _, covers = question(query)
         return OutcomeOverview(
             treatments=figures["durability"]["cohort"]
             + sum(figures["durability"]["excluded"].values()),
             figures=figures,
-            by_kl_grade=_tallied(clinic, replace(query, group_by="kl_grade")),
-            by_route=_tallied(clinic, replace(query, group_by="route")),
+            by_kl_grade=by_kl_grade,
+            by_route=by_route,
             trajectory=median_trajectory(
                 point
-                for treatment in _covered(clinic, query)
+                for treatment in treatments
+                if covers(treatment.row.outcome)
                 for point in treatment.trajectory_points()
             ),
         )
