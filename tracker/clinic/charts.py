@@ -18,6 +18,7 @@ from tracker.followup.flags import (
     choose_baseline,
     eligible_readings,
     scan_stiffness,
+    series_closed_on,
     treatment_series,
 )
 from tracker.followup.flags import Reading as SeriesReading
@@ -380,8 +381,7 @@ def record_chart(
     clinic = patient.clinic
     treatments = sorted(treatments, key=lambda t: (t.treated_on, t.id))
     shown = next((t for t in treatments if t.id == shown_id), treatments[-1])
-    later = [t.treated_on for t in treatments if t.treated_on > shown.treated_on]
-    next_on = min(later) if later else None
+    next_on = series_closed_on(shown.treated_on, (t.treated_on for t in treatments))
     readings = [
         SeriesReading(checkin.id, checkin.recorded_on, checkin.pain, checkin.stiffness)
         for checkin in checkins

@@ -100,6 +100,11 @@ def _day(reading: Reading, treated_on: date) -> int:
     return (reading.recorded_on - treated_on).days
 
 
+def series_closed_on(treated_on: date, treated_days: Iterable[date]) -> date | None:
+    """The day the next treatment closes this treatment's series, or None if none came after."""
+    return min((day for day in treated_days if day > treated_on), default=None)
+
+
 def treatment_series(
     treated_on: date, next_treated_on: date | None, readings: Iterable[Reading]
 ) -> list[Reading]:

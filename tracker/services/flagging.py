@@ -17,6 +17,7 @@ from tracker.followup.flags import (
     adverse_event_changes,
     choose_baseline,
     evaluate_treatment,
+    series_closed_on,
     treatment_series,
 )
 from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
@@ -78,8 +79,9 @@ def evaluate_patient_treatment(
     """
     patient = treatment.patient
     thresholds = thresholds_for(patient.clinic)
-    later = [t.treated_on for t in patient.treatments if t.treated_on > treatment.treated_on]
-    series_ends_on = min(later, default=None)
+    series_ends_on = series_closed_on(
+        treatment.treated_on, (t.treated_on for t in patient.treatments)
+    )
     since = treatment.treated_on - timedelta(days=BASELINE_LOOKBACK_DAYS)
     # Only the series and the days its baseline may come from.
     in_series = [CheckIn.patient_id == patient.id, CheckIn.recorded_on >= since]
@@ -110,7 +112,7 @@ def evaluate_patient_treatment(
         thresholds,
         existing,
         confirmation_pending,
-        series_closed=bool(later),
+        series_closed=series_ends_on is not None,
     )
     by_id = {flag.id: flag for flag in flags}
     opened = []

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, select
 
 from tracker.extensions import db
-from tracker.followup.flags import STIFFNESS_KINDS, treatment_series
+from tracker.followup.flags import STIFFNESS_KINDS, series_closed_on, treatment_series
 from tracker.followup.outcomes import (
     OutcomeEvent as OutcomeEventFact,
 )
@@ -77,7 +77,6 @@ def clinic_histories(
     histories = []
     for row in treatments:
         today = todays.get(row.timezone) or todays.setdefault(row.timezone, today_in(row.timezone))
-        later = [day for day in treated_days[row.patient_id] if day > row.treated_on]
         facts = TreatmentFacts(
             treatment_id=row.id,
             treated_on=row.treated_on,
@@ -96,7 +95,7 @@ def clinic_histories(
             checkins=checkins.get(row.patient_id, ()),
             stiffness_runs_started_on=tuple(runs.get(row.id, ())),
             outcome_events=tuple(events.get(row.id, ())),
-            series_closed_on=min(later, default=None),
+            series_closed_on=series_closed_on(row.treated_on, treated_days[row.patient_id]),
         )
         histories.append((row.patient_id, history))
     return histories
