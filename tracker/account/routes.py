@@ -23,6 +23,7 @@ from tracker.services import two_factor
 from tracker.services.accounts import change_own_password
 from tracker.services.api_tokens import create_token, revoke_token, tokens_of
 from tracker.services.audit import record_audit
+from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc
 
@@ -172,12 +173,8 @@ def tokens():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke(token_id: int):
-    token = db.session.get(ApiToken, token_id) if 0 < token_id <= 2**31 - 1 else None
-    if (
-        token is None
-        or token.user_id != current_user.id
-        or token.clinic_id != current_user.clinic_id
-    ):
+    token = get_for_clinic(ApiToken, token_id, current_user.clinic_id)
+    if token.user_id != current_user.id:
         abort(404)
     if not ButtonForm().validate_on_submit():
         abort(400)

@@ -24,7 +24,6 @@ from tracker.services.adverse_events import (
     clinic_today,
     create_adverse_event,
     event_clock,
-    events_of_patient,
     open_reports,
     record_reports,
 )
@@ -228,10 +227,3 @@ def delete_patient(patient_id: int):
 def patient_action_form() -> PatientActionForm:
     """Return an empty form for the Archive and Delete buttons of the patient page."""
     return PatientActionForm(formdata=None)
-
-
-@bp.app_template_global()
-def patient_adverse_events(patient: Patient) -> list:
-    """The patient's adverse-event records with their clocks, for the patient page."""
-
-    return events_of_patient(patient)

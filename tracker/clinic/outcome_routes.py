@@ -15,6 +15,7 @@ from tracker.followup.outcome_summary import GROUP_BY
 from tracker.models import Patient
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.actors import Actor
+from tracker.services.adverse_events import events_of_patient
 from tracker.services.outcome_events import (
     check_outcome_event_values,
     outcome_events_of,
@@ -69,6 +70,7 @@ def render_patient_page(
         outcome_events=events,
         event_form=event_form or outcome_event_form(patient),
         history=history_entries(record.history),
+        adverse_events=events_of_patient(patient),
     )
 
 

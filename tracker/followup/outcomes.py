@@ -312,3 +312,20 @@ def assess_treatment(history: TreatmentHistory, thresholds: Thresholds) -> Treat
 
 def _in_range(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def course_of(outcome: TreatmentOutcome, thresholds: Thresholds) -> str:
+    """Improved, unchanged or worse at the latest answered milestone (section 9's rules)."""
+    answered = [m for m in outcome.milestones if m.status == ANSWERED and m.answer is not None]
+    if not answered or outcome.baseline is None:
+        return "not_known"
+    latest = answered[-1]
+    if latest.omeract_oarsi:
+        return "improved"
+    baseline, answer = outcome.baseline, latest.answer
+    rise = thresholds.min_improvement
+    if (baseline.pain is not None and answer.pain >= baseline.pain + rise) or (
+        baseline.stiffness is not None and answer.stiffness >= baseline.stiffness + rise
+    ):
+        return "worse"
+    return "unchanged"

@@ -7,11 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.followup.flags import Thresholds
-from tracker.followup.outcomes import (
-    ANSWERED,
-    TreatmentOutcome,
-)
+from tracker.followup.outcomes import course_of
 from tracker.followup.reporting import (
     SERIOUSNESS,
     PlanYear,
@@ -158,23 +154,6 @@ def courses_of(clinic: Clinic, treatments: list[Treatment]) -> Counter:
     return Counter(
         course_of(row.outcome, thresholds) for row in rows if row.outcome.treatment_id in wanted
     )
-
-
-def course_of(outcome: TreatmentOutcome, thresholds: Thresholds) -> str:
-    """Improved, unchanged or worse at the latest answered milestone (section 9's rules)."""
-    answered = [m for m in outcome.milestones if m.status == ANSWERED and m.answer is not None]
-    if not answered or outcome.baseline is None:
-        return "not_known"
-    latest = answered[-1]
-    if latest.omeract_oarsi:
-        return "improved"
-    baseline, answer = outcome.baseline, latest.answer
-    rise = thresholds.min_improvement
-    if (baseline.pain is not None and answer.pain >= baseline.pain + rise) or (
-        baseline.stiffness is not None and answer.stiffness >= baseline.stiffness + rise
-    ):
-        return "worse"
-    return "unchanged"
 
 
 def save_periodic_report(
