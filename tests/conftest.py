@@ -121,6 +121,19 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def cli(app, runner):
+    """Run a command as `flask --app wsgi ...` would: in an app context of its own."""
+
+    def invoke(*args: str, input: str | None = None):
+        with app.app_context():
+            result = runner.invoke(args=list(args), input=input)
+        db.session.expire_all()
+        return result
+
+    return invoke
+
+
 @pytest.fixture(autouse=True)
 def no_unexpected_smtp(monkeypatch, request):
     """Fail any SMTP connection except to a server a test started itself on 127.0.0.1."""

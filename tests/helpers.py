@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from tracker.extensions import db
 from tracker.models import (
+    AuditEvent,
     Flag,
     Patient,
     Reminder,
@@ -32,6 +33,11 @@ def isolated_client(app) -> IsolatedClient:
 def count(model) -> int:
     """Count the rows of a model, straight from the database."""
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def audit_actions() -> list[str]:
+    """The audit log's actions, oldest first."""
+    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def row_counts() -> dict[str, int]:

@@ -257,17 +257,6 @@ def test_treatment_form_refuses_a_control_character_in_the_site(logged_in, patie
 # Control characters in the provisioning commands
 
 
-@pytest.fixture
-def cli(app, runner):
-    def invoke(*args: str, input: str | None = None):
-        with app.app_context():
-            result = runner.invoke(args=list(args), input=input)
-        db.session.expire_all()
-        return result
-
-    return invoke
-
-
 @pytest.mark.parametrize("name", ["Osaka\r\nClinic", "Osaka Clinic\n", "Osaka\x00Clinic"])
 def test_create_clinic_refuses_a_name_with_a_control_character(cli, name):
     result = cli("create-clinic", name)

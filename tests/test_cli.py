@@ -14,19 +14,6 @@ from tracker.models import ApiToken, Clinic, User
 PASSWORD = "a long enough password"
 
 
-@pytest.fixture
-def cli(app, runner):
-    """Run a command as `flask --app wsgi ...` would: in an app context of its own."""
-
-    def invoke(*args: str, input: str | None = None):
-        with app.app_context():
-            result = runner.invoke(args=list(args), input=input)
-        db.session.expire_all()
-        return result
-
-    return invoke
-
-
 def user_named(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == email))
 

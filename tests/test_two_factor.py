@@ -11,9 +11,9 @@ from sqlalchemy import select
 from tests import factories
 from tests.account_helpers import code_for, password_step, submit
 from tests.conftest import log_in
-from tests.helpers import isolated_client
+from tests.helpers import audit_actions, isolated_client
 from tracker.extensions import db
-from tracker.models import AuditEvent, RecoveryCode, User
+from tracker.models import RecoveryCode, User
 
 NOW = datetime(2026, 3, 2, 9, 0, 10, tzinfo=UTC)  # 10 s into a 30-second step
 SECRET = pyotp.random_base32()
@@ -40,10 +40,6 @@ def enrolled(clinic):
     )
 
 
-def actions() -> list[str]:
-    return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-
-
 def second_step(web, code: str):
     return submit(web, "/login/two-factor", {"code": code})
 
@@ -66,7 +62,7 @@ def test_enrolment_shows_an_svg_qr_code_and_recovery_codes_once(app, logged_in, 
     assert len(stored) == 10 and not set(codes) & set(stored)
     db.session.expire_all()
     assert db.session.get(User, clinician.id).has_two_factor
-    assert "account.two_factor_enabled" in actions()
+    assert "account.two_factor_enabled" in audit_actions()
 
 
 def test_sign_in_asks_for_the_code_after_the_password(app, enrolled):
@@ -98,7 +94,7 @@ def test_code_two_windows_old_is_refused(app, enrolled):
 
     assert refused.status_code == 200
     assert "not right" in refused.get_data(as_text=True)
-    assert "auth.second_factor_failed" in actions()
+    assert "auth.second_factor_failed" in audit_actions()
 
 
 def test_a_used_code_is_refused_in_its_window(app, clock, enrolled):
@@ -171,7 +167,7 @@ def test_admin_makes_two_factor_required(app, admin, clinic):
 
     db.session.expire_all()
     assert db.session.get(type(clinic), clinic.id).require_two_factor
-    assert "clinic.two_factor_required" in actions()
+    assert "clinic.two_factor_required" in audit_actions()
 
 
 def test_two_factor_cannot_be_turned_off_when_the_clinic_requires_it(app, enrolled, clinic):
