@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.clinic_words import FLAG_KIND_LABELS, evidence_text, word_for
 from tracker.extensions import db
@@ -89,7 +90,9 @@ def digest_flags(reminder: Reminder) -> tuple[list[DigestRow], list[DigestRow]]:
     flags = {
         flag.id: flag
         for flag in db.session.scalars(
-            select(Flag).where(Flag.clinic_id == reminder.clinic_id, Flag.id.in_(wanted))
+            select(Flag)
+            .where(Flag.clinic_id == reminder.clinic_id, Flag.id.in_(wanted))
+            .options(joinedload(Flag.patient))  # each row names its patient
         )
     }
 
