@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from operator import attrgetter
 
 from marshmallow import Schema, fields, missing
-from sqlalchemy.engine import Row
 
 from tracker.timeutil import isoformat_z
 
@@ -79,33 +78,6 @@ class DumpPlan:
         keys = tuple(key for key, _, _ in plain)
         return cls(keys, tuple(attributes), read_plain, conversions, tuple(slow), every)
 
-    def reads_rows_by_position(self, rows: list) -> bool:
-        """Tell whether the rows are database rows of exactly the plain fields, in order."""
-        return (
-            not self.slow
-            and bool(rows)
-            and isinstance(rows[0], Row)
-            and rows[0]._fields == self.attributes
-        )
-
-    def dump_values(self, values) -> dict:
-        """Dump the plain fields' values, given in the plan's order."""
-        answer = dict(zip(self.keys, values, strict=True))
-        for key, convert in self.conversions:
-            value = answer[key]
-            if value is not None:
-                answer[key] = convert(value)
-        return answer
-
-
-def answer_columns(model, schema: Schema) -> list:
-    """The model's columns that a schema of plain fields reads: their rows dump as the model's
-    objects would, without the cost of building the objects."""
-    plan = DumpPlan.of(schema)
-    if plan.slow:
-        raise ValueError(f"{type(schema).__name__} reads more than columns")
-    return [getattr(model, field.attribute or name) for name, field in schema.dump_fields.items()]
-
 
 class AnswerSchema(Schema):
     """A response schema whose plain fields are dumped without marshmallow's per-field calls."""
@@ -116,9 +88,6 @@ class AnswerSchema(Schema):
         if plan is None:
             plan = self.__dict__["_plan"] = DumpPlan.of(self)
         if many:
-            if isinstance(obj, list) and plan.reads_rows_by_position(obj):
-                # The rows of one result share their columns: read each by position.
-                return [plan.dump_values(row) for row in obj]
             return [self._dump_one(item, plan) for item in obj]
         return self._dump_one(obj, plan)
 

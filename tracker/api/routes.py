@@ -1,12 +1,12 @@
 """API endpoints: thin; parsing here, use cases in the services."""
 
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
 
-from tracker.api.answers import answer_columns
 from tracker.api.auth import token_required
 from tracker.api.body import check_json_body
+from tracker.api.flag_list import flags_answer
 from tracker.api.schemas import (
     CheckInCreate,
     CheckInOut,
@@ -34,10 +34,9 @@ from tracker.services.outcome_events import record_outcome_event
 from tracker.services.outcomes import check_outcome_query, outcome_figures
 from tracker.services.patients import create_patient, view_patient
 from tracker.services.reminders import follow_up_reminders
-from tracker.services.scope import clinic_select, get_for_clinic
+from tracker.services.scope import get_for_clinic
 from tracker.services.treatments import record_treatment
 from tracker.services.validation import Conflict, InvalidInput
-from tracker.services.worklist import KIND_ORDER
 from tracker.timeutil import now_utc
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tracker API")
@@ -135,15 +134,10 @@ def create_checkin(values, patient_id: int):
 @bp.response(200, FlagsOut)
 def list_flags(query):
     """The clinic's flags, in worklist order."""
-    # The answer's columns only: a row dumps like a Flag, without building one.
-    columns = answer_columns(Flag, FlagOut())
-    statement = clinic_select(Flag, clinic_id(), *columns)
-    statement = statement.order_by(KIND_ORDER, Flag.opened_at, Flag.id)
-    if query["status"] != "all":
-        statement = statement.where(Flag.status == query["status"])
-    if query["kind"]:
-        statement = statement.where(Flag.kind == query["kind"])
-    return {"flags": db.session.execute(statement.limit(1000)).all()}
+    body = flags_answer(
+        db.session.connection(), clinic_id(), query["status"], query["kind"], limit=1000
+    )
+    return Response(body, mimetype="application/json")
 
 
 @bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
