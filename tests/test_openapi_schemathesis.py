@@ -83,7 +83,12 @@ def iso_day(value) -> date | None:
 # Coverage cases meet case hooks only, so the rule is applied to the whole case.
 @schema.hook("map_case")
 def submitted_before_accepted(context, case):
-    """Give a plan the order its description states: submitted, then accepted on or after."""
+    """Give a plan the order its description states: submitted, then accepted on or after.
+
+    Likewise an outcomes question's treatment dates: treated_from, then treated_to.
+    """
+    if case.operation.label == "GET /api/v1/outcomes":
+        return treated_from_before_treated_to(case)
     body = case.body
     if case.operation.label != "POST /api/v1/plans" or not isinstance(body, dict):
         return case
@@ -95,6 +100,18 @@ def submitted_before_accepted(context, case):
         case.body = {**body, "submitted_on": body["accepted_on"]}
     elif iso_day(submitted) is not None and iso_day(submitted) > accepted:
         case.body = {**body, "submitted_on": body["accepted_on"], "accepted_on": submitted}
+    return case
+
+
+def treated_from_before_treated_to(case):
+    query = case.query if isinstance(case.query, dict) else {}
+    earliest, latest = iso_day(query.get("treated_from")), iso_day(query.get("treated_to"))
+    if earliest is not None and latest is not None and latest < earliest:
+        case.query = {
+            **query,
+            "treated_from": query["treated_to"],
+            "treated_to": query["treated_from"],
+        }
     return case
 
 

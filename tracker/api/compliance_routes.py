@@ -49,7 +49,7 @@ def list_plans():
 
 @bp.route("/plans", methods=["POST"])
 @token_required
-@bp.arguments(PlanCreate)
+@bp.arguments(PlanCreate())
 @bp.response(201, PlanOut)
 @bp.alt_response(409, description="The clinic has a plan with this number.")
 @bp.alt_response(422, description="Invalid values.")
@@ -69,7 +69,7 @@ def list_periodic_reports(plan_id: int):
 
 @bp.route("/adverse-events", methods=["GET"])
 @token_required
-@bp.arguments(AdverseEventQuery, location="query")
+@bp.arguments(AdverseEventQuery(), location="query")
 @bp.response(200, AdverseEventsOut)
 @bp.alt_response(422, description="Unknown status.")
 def list_adverse_events(query):
@@ -80,7 +80,7 @@ def list_adverse_events(query):
 
 @bp.route("/adverse-events", methods=["POST"])
 @token_required
-@bp.arguments(AdverseEventCreate)
+@bp.arguments(AdverseEventCreate())
 @bp.response(201, AdverseEventOut)
 @bp.alt_response(422, description="Invalid values.")
 def create_adverse_event_endpoint(values):
@@ -96,7 +96,7 @@ def clock_of(event: AdverseEvent):
 
 @bp.route("/adverse-events/<int:event_id>/assessment", methods=["POST"])
 @token_required
-@bp.arguments(AssessmentIn)
+@bp.arguments(AssessmentIn())
 @bp.response(200, AdverseEventOut)
 @bp.alt_response(422, description="Invalid values.")
 def assess(values, event_id: int):
@@ -107,7 +107,7 @@ def assess(values, event_id: int):
 
 @bp.route("/adverse-events/<int:event_id>/reported", methods=["POST"])
 @token_required
-@bp.arguments(ReportedIn)
+@bp.arguments(ReportedIn())
 @bp.response(200, AdverseEventOut)
 @bp.alt_response(422, description="Invalid values, or the event is not assessed yet.")
 def reported(values, event_id: int):

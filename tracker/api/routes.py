@@ -75,7 +75,7 @@ def clinic_id() -> int:
 
 @bp.route("/patients", methods=["POST"])
 @token_required
-@bp.arguments(PatientCreate)
+@bp.arguments(PatientCreate())
 @bp.response(201, PatientOut)
 @bp.alt_response(409, description="A patient with this external_id exists in the clinic.")
 @bp.alt_response(422, description="Invalid values.")
@@ -94,7 +94,7 @@ def get_patient(patient_id: int):
 
 @bp.route("/patients/<int:patient_id>/treatments", methods=["POST"])
 @token_required
-@bp.arguments(TreatmentCreate)
+@bp.arguments(TreatmentCreate())
 @bp.response(201, TreatmentWithReminders)
 @bp.alt_response(422, description="Invalid values.")
 def create_treatment(values, patient_id: int):
@@ -118,7 +118,7 @@ def list_reminders(patient_id: int):
 
 @bp.route("/patients/<int:patient_id>/checkins", methods=["POST"])
 @token_required
-@bp.arguments(CheckInCreate)
+@bp.arguments(CheckInCreate())
 @bp.response(201, CheckInOut)
 @bp.alt_response(422, description="Invalid values.")
 def create_checkin(values, patient_id: int):
@@ -130,7 +130,7 @@ def create_checkin(values, patient_id: int):
 
 @bp.route("/flags", methods=["GET"])
 @token_required
-@bp.arguments(FlagQuery, location="query")
+@bp.arguments(FlagQuery(), location="query")
 @bp.response(200, FlagsOut)
 def list_flags(query):
     """The clinic's flags, in worklist order."""
@@ -155,7 +155,7 @@ def acknowledge(flag_id: int):
 
 @bp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
 @token_required
-@bp.arguments(FlagResolve)
+@bp.arguments(FlagResolve())
 @bp.response(200, FlagOut)
 @bp.alt_response(409, description="The flag is resolved already.")
 def resolve(values, flag_id: int):
@@ -169,7 +169,7 @@ def resolve(values, flag_id: int):
 
 @bp.route("/treatments/<int:treatment_id>/outcome-events", methods=["POST"])
 @token_required
-@bp.arguments(OutcomeEventCreate)
+@bp.arguments(OutcomeEventCreate())
 @bp.response(201, OutcomeEventOut)
 @bp.alt_response(422, description="Invalid values.")
 def create_outcome_event(values, treatment_id: int):
@@ -181,7 +181,7 @@ def create_outcome_event(values, treatment_id: int):
 @bp.route("/outcomes", methods=["GET"])
 @token_required
 # Query strings usually drop unknown names; here a mistyped filter must not widen the figures.
-@bp.arguments(OutcomeQueryArgs, location="query", unknown=RAISE)
+@bp.arguments(OutcomeQueryArgs(), location="query", unknown=RAISE)
 @bp.response(200, OutcomesOut)
 @bp.alt_response(422, description="An unknown filter or grouping value.")
 def outcomes(query):

@@ -282,6 +282,9 @@ class BaselineOut(AnswerSchema):
     global_assessment = fields.Integer(attribute="baseline_global_assessment", allow_none=True)
 
 
+BASELINE = BaselineOut()  # one instance: building a schema costs more than dumping with it
+
+
 class TreatmentOut(AnswerSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
@@ -294,7 +297,7 @@ class TreatmentOut(AnswerSchema):
     booster_of = fields.Integer(attribute="booster_of_id", allow_none=True)
     plan_id = fields.Integer(allow_none=True)
     used_frozen_dose = fields.Boolean()
-    baseline = fields.Function(lambda treatment: BaselineOut().dump(treatment))
+    baseline = fields.Function(lambda treatment: BASELINE.dump(treatment))
     notes = fields.String()
     created_at = UTCDateTime()
 
@@ -414,7 +417,9 @@ class OutcomeQueryArgs(StrictSchema):
     )
     route = fields.String(load_default=None, validate=validate.OneOf(list(ROUTES)))
     treated_from = fields.Date(load_default=None, metadata={"description": "Inclusive."})
-    treated_to = fields.Date(load_default=None, metadata={"description": "Inclusive."})
+    treated_to = fields.Date(
+        load_default=None, metadata={"description": "Inclusive; on or after treated_from."}
+    )
 
 
 class RateOut(Schema):

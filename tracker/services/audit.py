@@ -6,8 +6,9 @@ from sqlalchemy import insert
 from tracker.extensions import db
 from tracker.models import AuditEvent, User
 
-# Built once: a read's audit row is written straight away, with no object to flush.
-AUDIT_INSERT = insert(AuditEvent)
+# Built once: a read's audit row is written straight away, with no object to flush (a Core
+# INSERT of the table: the ORM's bulk path would cost more than the statement).
+AUDIT_INSERT = insert(AuditEvent.__table__)
 
 
 def audit_values(
@@ -60,8 +61,10 @@ def record_read_audit(
     """Write the audit event of a read in the current transaction, as one INSERT.
 
     A read answers with what it loaded, never with its audit row: building and flushing an
-    object for the row would cost more than the INSERT itself.
+    object for the row would cost more than the INSERT itself. Events added before it are
+    written first, so the log keeps the order things happened in.
     """
+    db.session.flush()
     db.session.execute(
         AUDIT_INSERT, audit_values(clinic_id, action, object_type, object_id, actor, actor_kind)
     )

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import NotFound
@@ -71,24 +71,30 @@ def treatment_on(patient: Patient, recorded_on: date) -> Treatment | None:
     return max(earlier, key=lambda t: (t.treated_on, t.id), default=None)
 
 
+# The patient with its clinic and treatments, held for the transaction: built once, as every
+# check-in runs it (only the values vary; the clinic's condition is dropped when not given).
+LOCKED_PATIENT = (
+    select(Patient)
+    .where(Patient.id == bindparam("patient_id"))
+    .options(joinedload(Patient.clinic, innerjoin=True), joinedload(Patient.treatments))
+    .with_for_update(of=Patient)
+    .execution_options(populate_existing=True)
+)
+LOCKED_CLINIC_PATIENT = LOCKED_PATIENT.where(Patient.clinic_id == bindparam("clinic_id"))
+
+
 def lock_patient(patient_id: int, clinic_id: int | None = None) -> Patient:
     """Hold the patient's row, loaded with its clinic and treatments; 404 if not the clinic's.
 
     Check-ins of one patient then run one after the other (PostgreSQL), so two at once
     cannot open two flags.
     """
-    statement = (
-        select(Patient)
-        .where(Patient.id == patient_id)
-        .options(joinedload(Patient.clinic, innerjoin=True), joinedload(Patient.treatments))
-        .with_for_update(of=Patient)
-        .execution_options(populate_existing=True)
-    )
+    statement, values = LOCKED_PATIENT, {"patient_id": patient_id}
     if clinic_id is not None:
         if not 0 < patient_id <= MAX_ID:
             raise NotFound()
-        statement = statement.where(Patient.clinic_id == clinic_id)
-    patient = db.session.scalars(statement).unique().one_or_none()
+        statement, values = LOCKED_CLINIC_PATIENT, values | {"clinic_id": clinic_id}
+    patient = db.session.scalars(statement, values).unique().one_or_none()
     if patient is None:
         raise NotFound()
     return patient

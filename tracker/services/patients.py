@@ -15,7 +15,7 @@ from tracker.services.actors import Actor
 from tracker.services.audit import record_audit, record_read_audit
 from tracker.services.patient_history import HISTORY_ON_PAGE, patient_history
 from tracker.services.reminders import reschedule_patient
-from tracker.services.scope import clinic_select, get_for_clinic
+from tracker.services.scope import clinic_row, clinic_select, load_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import N_, Checker, Conflict
 from tracker.timeutil import now_utc, today_in
@@ -179,9 +179,13 @@ def search_patients(clinic_id: int, text: str, limit: int = 50, offset: int = 0)
     return list(db.session.scalars(query))
 
 
+# Opening a patient is the API's busiest read: its statement is built once.
+PATIENT_WITH_TREATMENTS = clinic_row(Patient, joinedload(Patient.treatments))
+
+
 def view_patient(patient_id: int, clinic_id: int, actor: Actor) -> Patient:
     """Open one patient of the clinic for a clinician or an integrator; the view is audited."""
-    patient = get_for_clinic(Patient, patient_id, clinic_id, joinedload(Patient.treatments))
+    patient = load_for_clinic(PATIENT_WITH_TREATMENTS, patient_id, clinic_id)
     record_read_audit(
         patient.clinic_id, "patient.view", "patient", patient.id, actor.user, actor.kind
     )

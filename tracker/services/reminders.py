@@ -160,17 +160,17 @@ def opt_out(patient: Patient, now: datetime, via: str = "unsubscribe_page") -> N
     db.session.commit()
 
 
+# Built once: every check-in of a treated patient runs it.
+FOLLOW_UP_IN_PROGRESS = select(Reminder).where(
+    Reminder.treatment_id == bindparam("treatment_id"),
+    Reminder.kind.in_(FOLLOW_UP_KINDS),
+    Reminder.status.not_in(("completed", "cancelled")),
+)
+
+
 def follow_up_in_progress(treatment: Treatment) -> list[Reminder]:
     """The treatment's milestones, nudges and confirmations not yet completed or cancelled."""
-    return list(
-        db.session.scalars(
-            select(Reminder).where(
-                Reminder.treatment_id == treatment.id,
-                Reminder.kind.in_(FOLLOW_UP_KINDS),
-                Reminder.status.not_in(("completed", "cancelled")),
-            )
-        )
-    )
+    return list(db.session.scalars(FOLLOW_UP_IN_PROGRESS, {"treatment_id": treatment.id}))
 
 
 # What a reading answers, as one conditional UPDATE built once (only the values vary): the

@@ -2,7 +2,7 @@
 
 from typing import TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from werkzeug.exceptions import NotFound
 
 from tracker.extensions import db
@@ -24,10 +24,25 @@ def get_for_clinic(model: type[Model], object_id: int, clinic_id: int, *options)
 
     options: loader options, such as the relationships to load with the row.
     """
+    return load_for_clinic(clinic_row(model, *options), object_id, clinic_id)
+
+
+def clinic_row(model: type[Model], *options) -> Select:
+    """The statement of get_for_clinic, to build once where a request path is hot: the row's
+    id and clinic are bound when it runs (see load_for_clinic)."""
+    return (
+        clinic_select(model, bindparam("clinic_id"))
+        .where(model.id == bindparam("object_id"))
+        .options(*options)
+    )
+
+
+def load_for_clinic(statement: Select, object_id: int, clinic_id: int):
+    """Run a clinic_row statement: the clinic's row, or 404."""
     if not 0 < object_id <= MAX_ID:
         raise NotFound()
-    statement = clinic_select(model, clinic_id).where(model.id == object_id).options(*options)
-    found = db.session.scalars(statement).unique().one_or_none()
+    values = {"object_id": object_id, "clinic_id": clinic_id}
+    found = db.session.scalars(statement, values).unique().one_or_none()
     if found is None:
         raise NotFound()
     return found
