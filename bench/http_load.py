@@ -1,20 +1,25 @@
 """Benchmark the hot requests over HTTP against a hello-world Flask app served the same way.
 
     python bench/http_load.py [--backend sqlite|postgresql|both] [--pg-url URL] [--seconds 10]
+                              [--profile]
 
 Builds a clinic of 2,000 patients (20 check-ins each, treatments, milestone reminders, flags) on
 SQLite and, given TEST_DATABASE_URL or --pg-url, on a PostgreSQL database made for the run;
 serves the tracker and bench/hello.py with gunicorn (2 sync workers) and loads each request
 with wrk (-t2 -c16). Prints req/s, p50, p99 and the answers that were neither 2xx nor 3xx,
 and each row's ratio to hello world measured in the same run. Always exits 0 when it ran;
-a missed target prints MISSED. Needs Debian's wrk (apt-get install wrk).
+a missed target prints MISSED and by how much. With --profile, each targeted request is also
+run in process: its CPU time per request, and where that time goes (own time by package).
+Needs Debian's wrk (apt-get install wrk).
 """
 
 import argparse  # noqa: E402
+import cProfile
 import http.cookiejar
 import json
 import math
 import os
+import pstats
 import re
 import shutil
 import signal
@@ -34,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench.worklist import NOW, PASSWORD, STAMPS, TODAY, populate, setup_clinic  # noqa: E402
-from config import TestConfig  # noqa: E402
+from config import DevelopmentConfig, TestConfig, psycopg_url  # noqa: E402
 from tests.scratch_databases import on_each_backend  # noqa: E402
 from tracker import create_app  # noqa: E402
 from tracker.extensions import db  # noqa: E402
@@ -230,7 +235,75 @@ def count_checkins(url: str) -> int:
     return count
 
 
-def measure_backend(name: str, url: str, seconds: int) -> list[tuple]:
+# Where a request's own time goes, by the package the time is spent in.
+PACKAGES = (
+    ("tracker", "/tracker/"),
+    ("sqlalchemy", "/sqlalchemy/"),
+    ("database driver", ("/psycopg/", "/psycopg_binary/", "sqlite3.")),
+    ("flask, werkzeug", ("/flask/", "/werkzeug/", "/flask_login/", "/flask_babel/")),
+    ("flask-limiter", "/flask_limiter/"),
+    ("marshmallow, webargs, smorest", ("/marshmallow/", "/webargs/", "/flask_smorest/")),
+    ("jinja", ("/jinja2/", "/markupsafe/")),
+)
+PROFILED_REQUESTS = 300
+
+
+def package_of(filename: str) -> str:
+    for package, markers in PACKAGES:
+        if any(
+            marker in filename for marker in (markers if isinstance(markers, tuple) else (markers,))
+        ):
+            return package
+    return "python, other"
+
+
+def profile_requests(url: str, token: str) -> list[tuple[str, float, dict[str, float]]]:
+    """Run each targeted request in process: CPU ms per request and its share per package."""
+    config = type(
+        "ProfiledConfig",
+        (DevelopmentConfig,),
+        {"SQLALCHEMY_DATABASE_URI": psycopg_url(url), "SECRET_KEY": SECRET_KEY},
+    )
+    app = create_app(config)
+    client = app.test_client()
+    api = {"Authorization": f"Bearer {token}"}
+    checkin = {"pain": 4, "stiffness": 6, "morning_stiffness_minutes": 30}
+    requests = {
+        "POST /api/v1/patients/{id}/checkins": lambda n: client.post(
+            f"/api/v1/patients/{n % PATIENTS + 1}/checkins", json=checkin, headers=api
+        ),
+        "GET /api/v1/patients/{id}": lambda n: client.get(
+            f"/api/v1/patients/{n % PATIENTS + 1}", headers=api
+        ),
+        "GET /api/v1/flags?status=open": lambda n: client.get(
+            "/api/v1/flags?status=open", headers=api
+        ),
+    }
+    profiles = []
+    for label, request in requests.items():
+        for number in range(30):
+            assert request(number).status_code < 300, label
+        started = time.process_time()
+        for number in range(PROFILED_REQUESTS):
+            request(number)
+        cpu_ms = (time.process_time() - started) / PROFILED_REQUESTS * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for number in range(PROFILED_REQUESTS):
+            request(number)
+        profiler.disable()
+        own = {}
+        for (filename, _, function), (_, _, own_time, _, _) in pstats.Stats(profiler).stats.items():
+            package = package_of(filename, function)
+            own[package] = own.get(package, 0.0) + own_time
+        total = sum(own.values()) or 1.0
+        profiles.append((label, cpu_ms, {k: v / total for k, v in own.items()}))
+    with app.app_context():
+        db.engine.dispose()
+    return profiles
+
+
+def measure_backend(name: str, url: str, seconds: int, profile: bool = False) -> list[tuple]:
     started = time.perf_counter()
     email, token, form_paths = build_clinic(url)
     print(
@@ -291,6 +364,9 @@ def measure_backend(name: str, url: str, seconds: int) -> list[tuple]:
             results.append((name, label, figures, baseline["rps"]))
     finally:
         server.stop()
+    if profile:
+        for label, cpu_ms, shares in profile_requests(url, token):
+            results.append((name, label, {"cpu_ms": cpu_ms, "shares": shares}, None))
     return results
 
 
@@ -300,6 +376,8 @@ def print_results(results: list[tuple]) -> None:
         f"{'backend':<11}{'request':<38}{'req/s':>8}{'p50':>9}{'p99':>9}{'non-2xx':>9}"
         f"{'ratio':>7}  target"
     )
+    profiles = [row for row in results if "cpu_ms" in row[2]]
+    results = [row for row in results if "cpu_ms" not in row[2]]
     for backend, label, figures, hello_rps in results:
         ratio = "" if hello_rps is None else f"{figures['rps'] / hello_rps:.3f}"
         target = TARGETS.get(label)
@@ -311,6 +389,9 @@ def print_results(results: list[tuple]) -> None:
                 and not figures["socket_errors"]
             )
             verdict = f">= {target:.2f} {'ok' if met else 'MISSED'}"
+            if not met and figures["rps"]:
+                needed = target * hello_rps
+                verdict += f" (needs {needed:.0f} req/s, {needed / figures['rps']:.1f}x)"
         elif hello_rps is not None:
             verdict = "no non-2xx " + ("ok" if figures["errors"] == 0 else "MISSED")
         print(
@@ -321,6 +402,15 @@ def print_results(results: list[tuple]) -> None:
             print(f"{'':<11}  ({figures['requests']:,} sent, {figures['recorded']:,} recorded)")
         if figures["socket_errors"]:
             print(f"{'':<11}  socket errors: {figures['socket_errors']}")
+    if profiles:
+        print()
+        print(
+            f"In process, {PROFILED_REQUESTS} requests each (CPU ms per request; own time by package):"
+        )
+    for backend, label, figures, _ in profiles:
+        shares = sorted(figures["shares"].items(), key=lambda item: -item[1])
+        spread = ", ".join(f"{package} {share:.0%}" for package, share in shares if share >= 0.02)
+        print(f"{backend:<11}{label:<38}{figures['cpu_ms']:>6.2f} ms  {spread}")
 
 
 def main() -> int:
@@ -328,6 +418,9 @@ def main() -> int:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", ""))
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile the targeted requests in process"
+    )
     options = parser.parse_args()
     if shutil.which("wrk") is None:
         print(
@@ -339,7 +432,7 @@ def main() -> int:
         options.backend,
         options.pg_url,
         "bench_http",
-        lambda name, url: measure_backend(name, url, options.seconds),
+        lambda name, url: measure_backend(name, url, options.seconds, options.profile),
     )
     print_results(results)
     print(f"load average after: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
