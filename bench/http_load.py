@@ -237,22 +237,22 @@ def count_checkins(url: str) -> int:
 
 # Where a request's own time goes, by the package the time is spent in.
 PACKAGES = (
-    ("tracker", "/tracker/"),
-    ("sqlalchemy", "/sqlalchemy/"),
+    ("tracker", ("/tracker/",)),
+    ("sqlalchemy", ("/sqlalchemy/",)),
     ("database driver", ("/psycopg/", "/psycopg_binary/", "sqlite3.")),
     ("flask, werkzeug", ("/flask/", "/werkzeug/", "/flask_login/", "/flask_babel/")),
-    ("flask-limiter", "/flask_limiter/"),
+    ("flask-limiter", ("/flask_limiter/",)),
     ("marshmallow, webargs, smorest", ("/marshmallow/", "/webargs/", "/flask_smorest/")),
     ("jinja", ("/jinja2/", "/markupsafe/")),
 )
 PROFILED_REQUESTS = 300
 
 
-def package_of(filename: str) -> str:
+def package_of(filename: str, function: str) -> str:
+    """The package of a profiled function (C functions are named by their type: sqlite3.Cursor)."""
+    where = f"{filename}:{function}"
     for package, markers in PACKAGES:
-        if any(
-            marker in filename for marker in (markers if isinstance(markers, tuple) else (markers,))
-        ):
+        if any(marker in where for marker in markers):
             return package
     return "python, other"
 
