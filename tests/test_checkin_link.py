@@ -227,6 +227,17 @@ def test_reopening_the_link_after_checking_in_says_received(app, web, followed):
     assert len(checkins_of(patient)) == 1
 
 
+def test_an_invalid_form_sent_after_the_answer_finds_the_answer_standing(web, followed):
+    patient, reminder = followed
+    send_checkin(web, checkin_url(reminder))
+    token = csrf_token_from(web.get("/portal/request"))
+    invalid = {**ANSWERS, "pain": "11", "csrf_token": token}
+    again = web.post(path_of(checkin_url(reminder)), data=invalid)
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(path_of(checkin_url(reminder)))
+    assert len(checkins_of(patient)) == 1
+
+
 def test_the_nudge_link_says_received_after_the_milestone_was_answered(web, followed):
     patient, milestone = followed
     nudge = add_reminder(

@@ -78,11 +78,14 @@ def submit(token: str):
     now = now_utc()
     reminder = load_checkin_reminder(token, now)
     use_patient_language(reminder.patient)
-    if checkin_received(reminder):
-        # A second tap or a resent form: the first answer stands.
-        return redirect(url_for("checkin.show", token=token), 303)
     form = CheckinForm()
-    if form.validate():
+    # "Answered already?" is asked once on each path: for a valid form under the patient's
+    # lock (answer_reminder), for an invalid one here. Either way a second tap or a resent
+    # form finds the first answer standing.
+    valid = form.validate()
+    if not valid and checkin_received(reminder):
+        return redirect(url_for("checkin.show", token=token), 303)
+    if valid:
         try:
             checkin = answer_reminder(reminder, form.values(), now)
         except AlreadyRecorded:
