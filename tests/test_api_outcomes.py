@@ -1,4 +1,7 @@
-"""GET /api/v1/outcomes: the section 9 figures of the token's clinic, as JSON."""
+"""GET /api/v1/outcomes: the outcome figures of the token's clinic, as JSON.
+
+The figures: docs/outcomes-and-reporting.md, Over many treatments and Where the figures show.
+"""
 
 import pytest
 

@@ -1,4 +1,7 @@
-"""The API of section 10: plans, adverse events with their clocks, periodic reports, retention."""
+"""The compliance API: plans, adverse events with their clocks, periodic reports, retention.
+
+The rules tested: docs/compliance.md, API.
+"""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,7 @@
-"""Section 10 in the clinician UI: Compliance page, events, drafts, CSV, plans, settings, archive."""
+"""Compliance in the clinician UI: Compliance page, events, drafts, CSV, plans, settings, archive.
+
+The rules tested: docs/compliance.md.
+"""
 
 import csv
 import io

@@ -1,4 +1,7 @@
-"""The outcome figures of a clinic, loaded from the records and summarised (section 9)."""
+"""The outcome figures of a clinic, loaded from the records and summarised.
+
+The figures: docs/outcomes-and-reporting.md, Per treatment and Over many treatments.
+"""
 
 from datetime import timedelta
 

@@ -1,4 +1,7 @@
-"""The words of section 10's records and clocks, in the reader's language (English or Japanese)."""
+"""The words of the compliance records and clocks, in the reader's language (English or Japanese).
+
+The records and clocks: docs/compliance.md.
+"""
 
 from datetime import date
 

@@ -1,9 +1,10 @@
 """Demo outcomes: about 150 treated knees over three years, so the Outcomes page means something.
 
 Deterministic (a seeded generator, days counted back from today). How long the benefit lasts
-follows the published expectations (DESIGN section 9): KL grade 1-3 knees keep it for years,
-grade 4 for 6-12 months, intravenous treatments taper after 12-18 months. Everything goes
-through the services, so flags come from the real evaluation of the check-ins.
+follows the published expectations (docs/outcomes-and-reporting.md, Published expectations):
+KL grade 1-3 knees keep it for years, grade 4 for 6-12 months, intravenous treatments taper
+after 12-18 months. Everything goes through the services, so flags come from the real
+evaluation of the check-ins.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""Demo data of section 10: a provision plan, reports with running clocks, a periodic report."""
+"""Demo compliance data: a provision plan, reports with running clocks, a periodic report.
+
+What it makes: docs/compliance.md, Demo data.
+"""
 
 from datetime import date, datetime, timedelta
 

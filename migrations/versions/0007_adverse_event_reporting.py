@@ -4,7 +4,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-27 18:54:54
 
-DESIGN section 10: provision plans, adverse-event records, periodic reports, the reminders
+docs/compliance.md: provision plans, adverse-event records, periodic reports, the reminders
 sent about reports (one a day each), the clinic's regulatory regime, a treatment's plan, and
 the patient fields Japan's regenerative-medicine act asks to be kept.
 """

@@ -4,8 +4,9 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-27 19:00:00
 
-Two optional 0-10 answers join the check-in and the treatment baseline (DESIGN section 9),
-and a table records the later procedures that end a treatment's story.
+Two optional 0-10 answers join the check-in and the treatment baseline, and a table records
+the later procedures that end a treatment's story (docs/outcomes-and-reporting.md, What
+patients are asked, and outcome events).
 """
 
 import sqlalchemy as sa

@@ -32,7 +32,7 @@ class TrackerApi(Api):
 def register_api(app: Flask) -> None:
     """Bind the API, its OpenAPI document and its error answers to the app."""
     from tracker.api import (
-        compliance_routes,  # noqa: F401  (adds section 10's routes to bp)
+        compliance_routes,  # noqa: F401  (adds the docs/compliance.md routes to bp)
         exports,  # noqa: F401  (its routes join the blueprint)
     )
     from tracker.api.routes import bp

@@ -1,4 +1,7 @@
-"""API endpoints of section 10: plans, adverse events, periodic reports, retention."""
+"""API endpoints of compliance: plans, adverse events, periodic reports, retention.
+
+The rules: docs/compliance.md, API.
+"""
 
 from flask import g
 from flask_smorest import abort

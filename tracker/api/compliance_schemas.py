@@ -1,4 +1,4 @@
-"""Schemas of section 10's API: provision plans, adverse events, periodic reports."""
+"""Schemas of the compliance API (docs/compliance.md, API): plans, events, periodic reports."""
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 

@@ -1,4 +1,4 @@
-"""Forms of section 10's pages; the rules live in the services."""
+"""Forms of the compliance pages; the rules live in the services (docs/compliance.md)."""
 
 from flask_babel import lazy_gettext as _l  # lazy: shown in each request's language
 from flask_wtf import FlaskForm

@@ -1,4 +1,4 @@
-"""Section 10's pages: the Compliance page, adverse events, drafts, periodic reports, archive."""
+"""The Compliance page, adverse events, drafts, periodic reports, archive (docs/compliance.md)."""
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import force_locale, gettext

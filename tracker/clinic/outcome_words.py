@@ -103,7 +103,10 @@ def durability_words(group: dict | None) -> str:
 
 
 def published_expectations(figures: dict, by_grade: dict, by_route: dict) -> list[tuple]:
-    """Pair each published claim (section 9) with the clinic's own figure."""
+    """Pair each published claim with the clinic's own figure.
+
+    The claims: docs/outcomes-and-reporting.md, Published expectations.
+    """
     onset, nadir = figures["onset_days"], figures["nadir_days"]
 
     def spread(quartiles: dict, unit_days: float, unit: str) -> str:

@@ -29,7 +29,8 @@ FLAG_NAMES = {
     "missed_milestone": "Missed follow-up check-in",
 }
 MILESTONE_CHECKIN = "milestone_checkin"
-# The act's seriousness words (DESIGN section 10), finer than HL7's serious / non-serious.
+# The act's seriousness words (docs/compliance.md, Assessment), finer than HL7's
+# serious / non-serious.
 SERIOUSNESS_NAMES = {
     "death": "Death",
     "life_threatening": "Life-threatening",
@@ -46,7 +47,8 @@ CAUSALITY_NAMES = {
     "unlikely": "Unlikely to be related to the treatment",
     "unrelated": "Not related to the treatment",
 }
-# Later procedures that end a treatment's story (DESIGN section 9), the outcome-event kinds.
+# Later procedures that end a treatment's story, the outcome-event kinds
+# (docs/outcomes-and-reporting.md, What patients are asked, and outcome events).
 OUTCOME_EVENT_NAMES = {
     "knee_replacement": "Knee replacement",
     "osteotomy": "Osteotomy",

@@ -315,7 +315,10 @@ def _in_range(value: object, low: int, high: int) -> bool:
 
 
 def course_of(outcome: TreatmentOutcome, thresholds: Thresholds) -> str:
-    """Improved, unchanged or worse at the latest answered milestone (section 9's rules)."""
+    """Improved, unchanged or worse at the latest answered milestone.
+
+    The rules: docs/compliance.md, Periodic reports (the course of the treated patients).
+    """
     answered = [m for m in outcome.milestones if m.status == ANSWERED and m.answer is not None]
     if not answered or outcome.baseline is None:
         return "not_known"

@@ -1,4 +1,4 @@
-"""How long a patient's records must be kept (Japan's regenerative-medicine act, section 10).
+"""How long a patient's records must be kept (docs/compliance.md, Records kept).
 
 Pure: the caller passes the clinic's regime, the patient's last treatment day and today.
 """

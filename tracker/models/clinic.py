@@ -40,8 +40,9 @@ class Clinic(db.Model):
     non_responder_days: Mapped[int] = mapped_column(default=84)
     # Staff must sign in with a second factor; those not enrolled enrol at their next sign-in.
     require_two_factor: Mapped[bool] = mapped_column(server_default=false())
-    # jp_asrm switches on Japan's regenerative-medicine act (DESIGN section 10). A server
-    # default only, so inserts written for earlier revisions of the schema still work.
+    # jp_asrm switches on Japan's regenerative-medicine act (docs/compliance.md, The regime
+    # switch). A server default only, so inserts written for earlier revisions of the schema
+    # still work.
     regulatory_regime: Mapped[str] = mapped_column(String(12), server_default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 

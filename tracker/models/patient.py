@@ -49,7 +49,8 @@ class Patient(db.Model):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The cell bank: frozen doses left from the first harvest, used by boosters.
     frozen_doses: Mapped[int] = mapped_column(default=0)
-    # Kept for the records Japan's regenerative-medicine act asks for (DESIGN section 10).
+    # Kept for the records Japan's regenerative-medicine act asks for (docs/compliance.md,
+    # Records kept).
     date_of_birth: Mapped[date | None]
     sex: Mapped[str | None] = mapped_column(String(8))
     address: Mapped[str | None] = mapped_column(String(500))

@@ -1,4 +1,7 @@
-"""Provision plans (再生医療等提供計画) and their yearly periodic reports (DESIGN section 10)."""
+"""Provision plans (再生医療等提供計画) and their yearly periodic reports.
+
+The rules: docs/compliance.md, Provision plans and Periodic reports.
+"""
 
 from datetime import date, datetime
 

@@ -1,4 +1,6 @@
-"""Adverse-event records and their reporting clocks: record, assess, report (DESIGN section 10).
+"""Adverse-event records and their reporting clocks: record, assess, report.
+
+The rules: docs/compliance.md, Adverse-event records and Reporting clocks.
 
 The rules of the clocks live in tracker.followup.reporting; this module keeps the records,
 owns their transactions and audits every change. Nothing here ever deletes a record.

@@ -1,4 +1,7 @@
-"""Record the later procedures that end a treatment's story (DESIGN section 9)."""
+"""Record the later procedures that end a treatment's story.
+
+The rules: docs/outcomes-and-reporting.md, What patients are asked, and outcome events.
+"""
 
 from datetime import datetime
 

@@ -1,7 +1,8 @@
 """Keep every patient's assessed treatments, and assess again only the patients whose records changed.
 
-A clinic's outcome figures (DESIGN section 9) depend on every treatment, and assessing 20,000
-patients' 400,000 check-ins takes seconds; a new check-in changes one patient's treatments.
+A clinic's outcome figures (docs/outcomes-and-reporting.md, Over many treatments) depend on
+every treatment, and assessing 20,000 patients' 400,000 check-ins takes seconds; a new
+check-in changes one patient's treatments.
 So each process keeps, per clinic, each patient's assessed treatments beside the mark they
 were assessed at: the patient's outcome_version (raised in the same transaction as any change
 to their treatments, check-ins, stiffness flags or outcome events: services/outcome_changes.py),

@@ -1,4 +1,6 @@
-"""Load treatments' outcome histories from the records and assess them (DESIGN section 9).
+"""Load treatments' outcome histories from the records and assess them.
+
+The rules: docs/outcomes-and-reporting.md, Per treatment.
 
 Rows are read as plain tuples (no ORM objects): a clinic of 20,000 patients has 400,000
 check-ins. Everything is computed from treatments, check-ins, stiffness flags and outcome

@@ -1,4 +1,6 @@
-"""The outcome figures of a clinic's treatments, filtered and grouped (DESIGN section 9).
+"""The outcome figures of a clinic's treatments, filtered and grouped.
+
+The figures: docs/outcomes-and-reporting.md, Over many treatments and Where the figures show.
 
 Everything is computed from treatments, check-ins, stiffness flags and outcome events, so no
 stored figure can drift from the records: each patient's treatments are assessed again as
@@ -84,7 +86,7 @@ def clinic_outcomes(
 
 
 def outcome_figures(clinic: Clinic, query: OutcomeQuery) -> dict:
-    """Return the section 9 figures of the clinic's treatments that the query covers."""
+    """Return the outcome figures of the clinic's treatments that the query covers."""
 
     def compute() -> dict:
         [figures], _ = tallied_figures(clinic, [question(query)])

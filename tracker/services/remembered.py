@@ -1,7 +1,8 @@
 """Remember outcome figures per fingerprint of the records they were computed from.
 
-The figures are computed on read (DESIGN section 9); computing them for a clinic of 20,000
-patients takes a second, and reading them again with nothing changed should not.
+The figures are computed on read (docs/outcomes-and-reporting.md, Keeping the figures up to
+date); computing them for a clinic of 20,000 patients takes a second, and reading them again
+with nothing changed should not.
 """
 
 import gc

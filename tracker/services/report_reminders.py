@@ -1,4 +1,6 @@
-"""Reminders to a clinic's admins about reports coming due or overdue (DESIGN section 10).
+"""Reminders to a clinic's admins about reports coming due or overdue.
+
+The rules: docs/compliance.md, Reminders to admins.
 
 Each day's reminder about one report is a ReportNotice row first: its unique key
 (adverse_event_id, day) or (plan_id, plan_year, day) lets one pass win when two
