@@ -5,6 +5,7 @@ from flask import Response
 from tracker.api.auth import token_required
 from tracker.api.routes import api_actor, bp, clinic_id
 from tracker.exports.fhir_resources import resource_json
+from tracker.exports.tables import CSV_EXPORTS
 from tracker.services.exports import (
     code_system,
     csv_export,
@@ -39,7 +40,7 @@ def fhir_answer(resource) -> Response:
     TEXT,
     content_type="text/csv",
     description="UTF-8 with a byte-order mark, a header row, one record a row; streamed. "
-    "Names: patients, treatments, checkins, flags, adverse_events.",
+    f"Names: {', '.join(CSV_EXPORTS)}.",
 )
 @bp.alt_response(404, description="No export of this name.")
 def export_csv(name: str):
