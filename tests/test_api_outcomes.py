@@ -33,7 +33,7 @@ def knees(clinic, clinician):
     return four_knees(clinic, clinician)
 
 
-def test_answer_has_every_field_of_section_9(api, knees):
+def test_answer_has_every_field_the_outcomes_page_documents(api, knees):
     response = api.get("/api/v1/outcomes")
 
     assert response.status_code == 200

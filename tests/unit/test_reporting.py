@@ -61,7 +61,7 @@ def utc(*parts: int) -> datetime:
 # --- vocabularies -----------------------------------------------------------------
 
 
-def test_vocabularies_are_the_designs_words_in_order():
+def test_vocabularies_are_the_reporting_words_in_order():
     assert SERIOUSNESS == (
         "death",
         "life_threatening",
