@@ -20,7 +20,10 @@ BOOSTER_WINDOW = "booster_window"
 NON_RESPONDER = "non_responder"
 MISSED_MILESTONE = "missed_milestone"
 FLAG_KINDS = (ADVERSE_EVENT, RELAPSE, BOOSTER_WINDOW, NON_RESPONDER, MISSED_MILESTONE)
-FLAG_STATUSES = ("open", "acknowledged", "resolved")
+OPEN = "open"
+ACKNOWLEDGED = "acknowledged"  # a clinician took it: still active, not yet decided
+RESOLVED = "resolved"
+FLAG_STATUSES = (OPEN, ACKNOWLEDGED, RESOLVED)
 FLAG_RESOLUTIONS = ("booster_scheduled", "booster_given", "monitor", "dismissed", "checked_in")
 
 # The outbox: every email is a row first (docs/outbox.md).

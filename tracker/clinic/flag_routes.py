@@ -8,7 +8,7 @@ from tracker.auth.routes import safe_next_url
 from tracker.clinic import bp, charts
 from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
 from tracker.clinic.forms import copy_errors, validate_with_rules
-from tracker.clinic_words import FLAG_KIND_LABELS, translated, word_for
+from tracker.clinic_words import flag_kind_words, translated
 from tracker.extensions import db
 from tracker.models import Flag, Patient
 from tracker.services import flagging
@@ -24,11 +24,6 @@ def acting_user() -> Actor:
     return Actor(current_user, "user")
 
 
-def kind_words(kind: str) -> str:
-    """Name a flag's kind inside a sentence (lower case in English)."""
-    return word_for(FLAG_KIND_LABELS, kind).lower()
-
-
 @bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
 def acknowledge_flag(flag_id: int):
     flag = get_for_clinic(Flag, flag_id, current_user.clinic_id)
@@ -42,7 +37,7 @@ def acknowledge_flag(flag_id: int):
         flash(
             gettext(
                 "The %(kind)s flag of %(name)s is yours now.",
-                kind=kind_words(flag.kind),
+                kind=flag_kind_words(flag.kind),
                 name=flag.patient.name,
             ),
             "success",
@@ -75,7 +70,7 @@ def resolve_flag(flag_id: int):
             flash(
                 gettext(
                     "The %(kind)s flag of %(name)s is resolved: %(decision)s.",
-                    kind=kind_words(flag.kind),
+                    kind=flag_kind_words(flag.kind),
                     name=flag.patient.name,
                     decision=choice,
                 ),
@@ -111,7 +106,7 @@ def new_checkin(patient_id: int):
         else:
             message = gettext("Check-in of %(day)s recorded.", day=long_date(checkin.recorded_on))
             if opened:
-                kinds = ", ".join(kind_words(flag.kind) for flag in opened)
+                kinds = ", ".join(flag_kind_words(flag.kind) for flag in opened)
                 message += " " + gettext("Flag opened: %(kinds)s.", kinds=kinds)
             flash(message, "warning" if opened else "success")
             return redirect(url_for("clinic.patient", patient_id=patient.id))
