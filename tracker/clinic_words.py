@@ -16,6 +16,7 @@ from tracker.vocabulary import (
     MISSED_MILESTONE,
     NON_RESPONDER,
     OPEN,
+    OWN_LANGUAGE_NAMES,
     RELAPSE,
     RESOLVED,
 )
@@ -83,6 +84,7 @@ CHECKIN_SOURCE_LABELS = {
     "clinician": lazy_gettext("by phone (clinician)"),
     "api": lazy_gettext("API"),
 }
+# vocabulary.LANGUAGE_NAMES in the reader's language (the msgids are written out for pybabel).
 LANGUAGE_NAMES = {"en": lazy_gettext("English"), "ja": lazy_gettext("Japanese")}
 MISSED_EMAIL_OUTCOMES = {
     "no_email": lazy_gettext("no email address on file"),
@@ -218,5 +220,6 @@ def register_clinic_words(app) -> None:
         reminder_status_label=lambda code: word_for(REMINDER_STATUS_LABELS, code),
         checkin_source_label=lambda code: word_for(CHECKIN_SOURCE_LABELS, code),
         language_name=lambda code: word_for(LANGUAGE_NAMES, code),
+        own_language_name=lambda code: OWN_LANGUAGE_NAMES.get(code, code),
         system_note=lambda text: str(SYSTEM_NOTES.get(text, text)),
     )

@@ -4,8 +4,13 @@ One module every feature imports (models, domain core, services, forms, API sche
 word is defined once. Plain values only: the domain core imports it too.
 """
 
-# Languages of patients' and staff's pages and emails.
+# Languages of patients' and staff's pages and emails. Each has its name in English (what an
+# export writes; clinic_words translates it for the pages) and its name in itself (what a
+# language picker shows, so a reader finds their own language whatever the page's).
 LANGUAGES = ("en", "ja")
+LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
+OWN_LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
+LANGUAGE_CHOICES = [(code, OWN_LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 # Free text (notes, descriptions, details): enough for a careful paragraph or two.
 TEXT_LIMIT = 4000

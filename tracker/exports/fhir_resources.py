@@ -32,8 +32,8 @@ from tracker.exports.fhir_links import resource_id as rid
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
 from tracker.timeutil import isoformat_z
+from tracker.vocabulary import LANGUAGE_NAMES
 
-LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
 # The patient form's sex (models.patient.SEXES) read as FHIR administrative gender; a sex not
 # recorded leaves gender out rather than claiming "unknown" was asked.
 GENDERS = {"female": "female", "male": "male", "other": "other"}
