@@ -18,6 +18,7 @@ from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
 from tracker.templating import long_date
 from tracker.timeutil import now_utc, today_in
+from tracker.vocabulary import RESOLVED
 
 
 def acting_user() -> Actor:
@@ -51,7 +52,7 @@ def resolve_flag(flag_id: int):
     form = ResolveForm()
     if request.method == "GET":
         form.next_url.data = request.args.get("next", "")
-    if flag.status == "resolved":
+    if flag.status == RESOLVED:
         flash(gettext("This flag is resolved already."), "info")
         return redirect(url_for("clinic.patient", patient_id=flag.patient_id))
     if form.validate_on_submit():
