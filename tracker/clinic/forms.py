@@ -143,7 +143,7 @@ class OutcomeEventForm(FlaskForm):
         choices=[(code, _(label)) for code, label in OUTCOME_EVENT_KINDS.items()],
     )
     occurred_on = DateField(_("On"), validators=[InputRequired()])
-    note = StringField(_("Note"), validators=[Optional(), Length(max=4000)])
+    note = StringField(_("Note"), validators=[Optional(), Length(max=TEXT_LIMIT)])
 
     def values(self) -> dict:
         return {
