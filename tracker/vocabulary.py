@@ -14,6 +14,8 @@ LANGUAGE_CHOICES = [(code, OWN_LANGUAGE_NAMES[code]) for code in LANGUAGES]
 
 # Free text (notes, descriptions, details): enough for a careful paragraph or two.
 TEXT_LIMIT = 4000
+# What an outbox row keeps of an error in last_error: an SMTP reply or a note, and a prefix.
+ERROR_LIMIT = 500
 
 # Flags, in worklist order (docs/schedule-and-flags.md, decisions on flags).
 ADVERSE_EVENT = "adverse_event"

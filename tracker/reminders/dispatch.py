@@ -43,6 +43,7 @@ from tracker.vocabulary import (
     ADVERSE_EVENT_ALERT,
     CLAIMABLE_STATUSES,
     DIGEST,
+    ERROR_LIMIT,
     FAILED,
     FOLLOW_UP_KINDS,
     MILESTONE,
@@ -564,7 +565,7 @@ def record_failure(
     values = {
         "status": FAILED,
         "outcome": "send_failed",
-        "last_error": (context + describe_failure(error))[:500],
+        "last_error": (context + describe_failure(error))[:ERROR_LIMIT],
     }
     if retry_at is not None:
         values = {**values, "status": RETRY, "outcome": None, "next_attempt_at": retry_at}

@@ -15,6 +15,7 @@ from tracker.services.audit import record_audit
 from tracker.services.validation import N_, Conflict
 from tracker.vocabulary import (
     CLAIMABLE_STATUSES,
+    ERROR_LIMIT,
     FAILED,
     FLAG_KINDS,
     OPEN,
@@ -23,8 +24,6 @@ from tracker.vocabulary import (
     SCHEDULED,
     SENDING,
 )
-
-LAST_ERROR_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -219,7 +218,7 @@ def retry_reminder(reminder: Reminder, actor: User, now: datetime) -> Reminder:
             next_attempt_at=now,
             attempts=0,
             lease_until=None,
-            last_error=last_error[:LAST_ERROR_LIMIT],
+            last_error=last_error[:ERROR_LIMIT],
             outcome=None,
             updated_at=now,
         ),
