@@ -20,6 +20,7 @@ from tracker.extensions import db
 from tracker.models import Reminder, SchedulerHeartbeat
 from tracker.services import operations
 from tracker.services.operations import operations_status, record_heartbeat
+from tracker.vocabulary import CLAIMABLE_STATUSES
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -428,7 +429,7 @@ def test_overdue_query_can_use_the_status_next_attempt_index(app, backend, patie
     add_reminder(patient, late_by=timedelta(minutes=20))
     cutoff = NOW - timedelta(minutes=15)
     query = select(func.count(), func.min(Reminder.next_attempt_at)).where(
-        Reminder.status.in_(operations.AWAITING_DISPATCH), Reminder.next_attempt_at < cutoff
+        Reminder.status.in_(CLAIMABLE_STATUSES), Reminder.next_attempt_at < cutoff
     )
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     with db.engine.connect() as connection:

@@ -15,7 +15,7 @@ from tests.test_checkin_link import (
 from tests.test_portal import sign_in
 from tracker.extensions import db
 from tracker.models import AuditEvent, Patient, Reminder
-from tracker.models.reminder import PENDING
+from tracker.vocabulary import PENDING_STATUSES as PENDING
 
 
 @pytest.fixture

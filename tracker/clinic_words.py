@@ -7,7 +7,19 @@ force_locale.
 
 from flask_babel import gettext, lazy_gettext, lazy_pgettext
 
+from tracker.followup.flags import STIFFNESS_KINDS
 from tracker.messages import Message
+from tracker.vocabulary import (
+    ACKNOWLEDGED,
+    ADVERSE_EVENT,
+    BOOSTER_WINDOW,
+    MISSED_MILESTONE,
+    NON_RESPONDER,
+    OPEN,
+    OWN_LANGUAGE_NAMES,
+    RELAPSE,
+    RESOLVED,
+)
 
 TREATMENT_KIND_LABELS = {
     "adsc_cultured": lazy_gettext("Cultured adipose-derived stem cells"),
@@ -22,17 +34,19 @@ ROUTE_LABELS = {
     "intrathecal": lazy_gettext("Intrathecal"),
     "other": lazy_gettext("Other"),
 }
+# The one table of a flag's words: a label as is heads a row or a cell; inside a sentence or
+# a worklist row it reads in lower case (flag_kind_words, flag_status_words).
 FLAG_KIND_LABELS = {
-    "adverse_event": lazy_pgettext("flag", "Adverse event"),
-    "relapse": lazy_gettext("Relapse"),
-    "booster_window": lazy_gettext("Booster window"),
-    "non_responder": lazy_gettext("Non-responder"),
-    "missed_milestone": lazy_gettext("Missed milestone"),
+    ADVERSE_EVENT: lazy_pgettext("flag", "Adverse event"),
+    RELAPSE: lazy_gettext("Relapse"),
+    BOOSTER_WINDOW: lazy_gettext("Booster window"),
+    NON_RESPONDER: lazy_gettext("Non-responder"),
+    MISSED_MILESTONE: lazy_gettext("Missed milestone"),
 }
 FLAG_STATUS_LABELS = {
-    "open": lazy_pgettext("flag status", "Open"),
-    "acknowledged": lazy_gettext("Taken"),
-    "resolved": lazy_gettext("Resolved"),
+    OPEN: lazy_pgettext("flag status", "Open"),
+    ACKNOWLEDGED: lazy_gettext("Taken"),
+    RESOLVED: lazy_gettext("Resolved"),
 }
 RESOLUTION_LABELS = {
     "booster_scheduled": lazy_gettext("Booster scheduled"),
@@ -70,6 +84,7 @@ CHECKIN_SOURCE_LABELS = {
     "clinician": lazy_gettext("by phone (clinician)"),
     "api": lazy_gettext("API"),
 }
+# vocabulary.LANGUAGE_NAMES in the reader's language (the msgids are written out for pybabel).
 LANGUAGE_NAMES = {"en": lazy_gettext("English"), "ja": lazy_gettext("Japanese")}
 MISSED_EMAIL_OUTCOMES = {
     "no_email": lazy_gettext("no email address on file"),
@@ -113,8 +128,21 @@ def word_for(labels: dict, code: str | None) -> str:
     return str(labels.get(code, code.replace("_", " ")))
 
 
+def flag_kind_words(kind: str) -> str:
+    """Name a flag's kind inside a sentence or a worklist row (lower case in English)."""
+    return word_for(FLAG_KIND_LABELS, kind).lower()
+
+
+def flag_status_words(status: str) -> str:
+    """Name a flag's status inside a sentence (lower case in English)."""
+    return word_for(FLAG_STATUS_LABELS, status).lower()
+
+
 def evidence_text(kind: str, evidence: dict) -> str:
-    """Describe a flag's evidence in the reader's words."""
+    """Describe a flag's evidence in the reader's words, dates in full (emails and the digest).
+
+    The clinic pages say it shorter, naming each value's day: clinic.words.evidence_words.
+    """
     try:
         return evidence_sentence(kind, evidence) or flag_kind_name(kind)
     except (KeyError, TypeError, AttributeError):
@@ -128,7 +156,7 @@ def flag_kind_name(kind: str) -> str:
 
 
 def evidence_sentence(kind: str, evidence: dict) -> str | None:
-    if kind in ("booster_window", "relapse"):
+    if kind in STIFFNESS_KINDS:
         nadir, latest = evidence["nadir"], evidence["latest"]
         return gettext(
             "Stiffness %(best)s → %(latest)s since %(since)s, above the best of %(best)s on "
@@ -139,7 +167,7 @@ def evidence_sentence(kind: str, evidence: dict) -> str | None:
             best_on=nadir["recorded_on"],
             day=evidence["days_since_treatment"],
         )
-    if kind == "non_responder":
+    if kind == NON_RESPONDER:
         base = evidence["baseline"]
         if base["stiffness"] is not None and base["pain"] is not None:
             baseline = gettext(
@@ -157,7 +185,7 @@ def evidence_sentence(kind: str, evidence: dict) -> str | None:
             days=evidence["non_responder_days"],
             baseline=baseline,
         )
-    if kind == "adverse_event":
+    if kind == ADVERSE_EVENT:
         if "days_since_treatment" in evidence and evidence["days_since_treatment"] is None:
             text = gettext(
                 "Adverse event reported on %(day)s, before any treatment",
@@ -167,7 +195,7 @@ def evidence_sentence(kind: str, evidence: dict) -> str | None:
             text = gettext("Adverse event reported on %(day)s", day=evidence["recorded_on"])
         details = evidence.get("details")
         return gettext("%(text)s: %(details)s", text=text, details=details) if details else text
-    if kind == "missed_milestone":
+    if kind == MISSED_MILESTONE:
         text = gettext(
             "No check-in for the %(weeks)s-week milestone (window closed %(day)s)",
             weeks=evidence["milestone_weeks"],
@@ -185,10 +213,13 @@ def register_clinic_words(app) -> None:
         route_label=lambda code: word_for(ROUTE_LABELS, code),
         flag_kind_label=lambda code: word_for(FLAG_KIND_LABELS, code),
         flag_status_label=lambda code: word_for(FLAG_STATUS_LABELS, code),
+        flag_kind_words=flag_kind_words,
+        flag_status_words=flag_status_words,
         resolution_label=lambda code: word_for(RESOLUTION_LABELS, code),
         reminder_kind_label=lambda code: word_for(REMINDER_KIND_LABELS, code),
         reminder_status_label=lambda code: word_for(REMINDER_STATUS_LABELS, code),
         checkin_source_label=lambda code: word_for(CHECKIN_SOURCE_LABELS, code),
         language_name=lambda code: word_for(LANGUAGE_NAMES, code),
+        own_language_name=lambda code: OWN_LANGUAGE_NAMES.get(code, code),
         system_note=lambda text: str(SYSTEM_NOTES.get(text, text)),
     )

@@ -16,6 +16,7 @@ from tracker.services.patients import create_patient
 from tracker.services.treatments import record_treatment
 from tracker.services.windows import close_windows
 from tracker.timeutil import now_utc
+from tracker.vocabulary import FOLLOW_UP_KINDS, MILESTONE, SCHEDULED, SENT
 
 DEMO_CLINIC = "Demo Regenerative Clinic"
 DEMO_PASSWORD = "demo-clinic-2026"  # noqa: S105 (printed for the demo)
@@ -297,12 +298,12 @@ def mark_past_reminders_sent(now: datetime) -> None:
     """Demo history: reminders that were due before today went out when they were due."""
     for reminder in db.session.scalars(
         select(Reminder).where(
-            Reminder.status == "scheduled",
-            Reminder.kind.in_(("milestone", "nudge", "confirmation")),
+            Reminder.status == SCHEDULED,
+            Reminder.kind.in_(FOLLOW_UP_KINDS),
             Reminder.due_at < now - timedelta(hours=1),
         )
     ):
-        reminder.status = "sent"
+        reminder.status = SENT
         reminder.sent_at = reminder.due_at
         reminder.attempts = 1
     db.session.commit()
@@ -316,12 +317,12 @@ def remind_now(external_ids: list[str], clinic_id: int, now: datetime) -> None:
         .where(
             Patient.clinic_id == clinic_id,
             Patient.external_id.in_(external_ids),
-            Reminder.kind == "milestone",
+            Reminder.kind == MILESTONE,
             Reminder.milestone_weeks == 2,
         )
     )
     for reminder in reminders:
-        reminder.status = "scheduled"
+        reminder.status = SCHEDULED
         reminder.due_at = reminder.next_attempt_at = now
         reminder.sent_at = None
         reminder.attempts = 0

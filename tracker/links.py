@@ -16,13 +16,12 @@ from sqlalchemy.orm import joinedload
 from tracker.extensions import db
 from tracker.models import Patient, PortalLink, Reminder
 from tracker.timeutil import now_utc
+from tracker.vocabulary import FOLLOW_UP_KINDS
 
 CHECKIN_SALT = "tracker.links.checkin"
 PORTAL_SALT = "tracker.links.portal"
 UNSUBSCRIBE_SALT = "tracker.links.unsubscribe"
 
-# The reminders whose email asks for a check-in; other outbox rows have no check-in link.
-CHECKIN_KINDS = ("milestone", "nudge", "confirmation")
 # How long a link lives for a reminder that has no window (a confirmation).
 LINK_DAYS_WITHOUT_WINDOW = 14
 
@@ -101,7 +100,7 @@ def load_checkin_reminder(token: str, now: datetime | None = None) -> Reminder:
         signed_id(token, CHECKIN_SALT),
         options=[joinedload(Reminder.patient).joinedload(Patient.clinic)],
     )
-    if reminder is None or reminder.kind not in CHECKIN_KINDS or reminder.patient is None:
+    if reminder is None or reminder.kind not in FOLLOW_UP_KINDS or reminder.patient is None:
         raise LinkInvalid("The link is not valid.")
     if (now or now_utc()) >= checkin_expires_at(reminder):
         raise LinkExpired("The check-in link has expired.", reminder.patient)

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-LANGUAGE_CHOICES = [("en", "English"), ("ja", "日本語")]
+from tracker.vocabulary import LANGUAGE_CHOICES
 
 
 class ChangePasswordForm(FlaskForm):

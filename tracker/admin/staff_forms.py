@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField
 from wtforms.validators import InputRequired, Length
 
-from tracker.account.forms import LANGUAGE_CHOICES
+from tracker.vocabulary import LANGUAGE_CHOICES
 
 ROLE_CHOICES = [("clinician", _l("Clinician")), ("admin", _l("Admin"))]
 

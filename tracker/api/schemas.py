@@ -23,7 +23,7 @@ from tracker.services.validation import (
     multi_line_error,
     single_line_error,
 )
-from tracker.vocabulary import FLAG_KINDS, LANGUAGES, TEXT_LIMIT
+from tracker.vocabulary import FLAG_KINDS, FLAG_STATUSES, LANGUAGES, OPEN, TEXT_LIMIT
 
 SCORE = validate.Range(min=0, max=10)
 FUNCTION = {
@@ -243,9 +243,7 @@ class FlagQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    status = fields.String(
-        load_default="open", validate=validate.OneOf(["open", "acknowledged", "resolved", "all"])
-    )
+    status = fields.String(load_default=OPEN, validate=validate.OneOf([*FLAG_STATUSES, "all"]))
     kind = fields.String(
         load_default=None,
         validate=validate.OneOf(["", *FLAG_KINDS]),

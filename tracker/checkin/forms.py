@@ -18,7 +18,7 @@ SCORES = [(n, str(n)) for n in range(11)]
 CHOOSE_SCORE = _("Please choose a number from 0 to 10.")
 MINUTES_RANGE = _("Please enter the minutes as a whole number from 0 to 1440.")
 DESCRIBE_EVENT = _("Please tell us briefly what happened.")
-TEXT_TOO_LONG = _("Please keep this under 4000 characters.")
+TEXT_TOO_LONG = _("Please keep this under %(limit)d characters.", limit=TEXT_LIMIT)
 CHECK_ANSWER = _("Please check this answer.")
 ANSWER_SIDE_EFFECT = _(
     "Please tell us whether you have had a side effect or a new symptom: choose Yes or No."

@@ -8,7 +8,7 @@ from tracker.auth.routes import safe_next_url
 from tracker.clinic import bp, charts
 from tracker.clinic.flag_forms import AcknowledgeForm, CheckinForm, ResolveForm
 from tracker.clinic.forms import copy_errors, validate_with_rules
-from tracker.clinic_words import FLAG_KIND_LABELS, translated, word_for
+from tracker.clinic_words import flag_kind_words, translated
 from tracker.extensions import db
 from tracker.models import Flag, Patient
 from tracker.services import flagging
@@ -18,15 +18,11 @@ from tracker.services.scope import get_for_clinic
 from tracker.services.validation import InvalidInput
 from tracker.templating import long_date
 from tracker.timeutil import now_utc, today_in
+from tracker.vocabulary import RESOLVED
 
 
 def acting_user() -> Actor:
     return Actor(current_user, "user")
-
-
-def kind_words(kind: str) -> str:
-    """Name a flag's kind inside a sentence (lower case in English)."""
-    return word_for(FLAG_KIND_LABELS, kind).lower()
 
 
 @bp.route("/flags/<int:flag_id>/acknowledge", methods=["POST"])
@@ -42,7 +38,7 @@ def acknowledge_flag(flag_id: int):
         flash(
             gettext(
                 "The %(kind)s flag of %(name)s is yours now.",
-                kind=kind_words(flag.kind),
+                kind=flag_kind_words(flag.kind),
                 name=flag.patient.name,
             ),
             "success",
@@ -56,7 +52,7 @@ def resolve_flag(flag_id: int):
     form = ResolveForm()
     if request.method == "GET":
         form.next_url.data = request.args.get("next", "")
-    if flag.status == "resolved":
+    if flag.status == RESOLVED:
         flash(gettext("This flag is resolved already."), "info")
         return redirect(url_for("clinic.patient", patient_id=flag.patient_id))
     if form.validate_on_submit():
@@ -75,7 +71,7 @@ def resolve_flag(flag_id: int):
             flash(
                 gettext(
                     "The %(kind)s flag of %(name)s is resolved: %(decision)s.",
-                    kind=kind_words(flag.kind),
+                    kind=flag_kind_words(flag.kind),
                     name=flag.patient.name,
                     decision=choice,
                 ),
@@ -111,7 +107,7 @@ def new_checkin(patient_id: int):
         else:
             message = gettext("Check-in of %(day)s recorded.", day=long_date(checkin.recorded_on))
             if opened:
-                kinds = ", ".join(kind_words(flag.kind) for flag in opened)
+                kinds = ", ".join(flag_kind_words(flag.kind) for flag in opened)
                 message += " " + gettext("Flag opened: %(kinds)s.", kinds=kinds)
             flash(message, "warning" if opened else "success")
             return redirect(url_for("clinic.patient", patient_id=patient.id))

@@ -35,7 +35,7 @@ from tracker.services.validation import (
     multi_line_error,
     single_line_error,
 )
-from tracker.vocabulary import TEXT_LIMIT
+from tracker.vocabulary import LANGUAGE_CHOICES, TEXT_LIMIT
 
 TIMEZONES = sorted(available_timezones())
 SCORE_CHOICES = [("", "—")] + [(str(n), str(n)) for n in range(11)]
@@ -68,7 +68,7 @@ class PatientForm(FlaskForm):
     email = EmailField(_("Email"), validators=[Optional(), Length(max=254)])
     phone = TelField(_("Phone"), validators=[Optional(), Length(max=40), single_line])
     timezone = StringField(_("Time zone"), validators=[Optional(), Length(max=64)])
-    language = SelectField(_("Language"), choices=[("en", "English"), ("ja", "日本語")])
+    language = SelectField(_("Language"), choices=LANGUAGE_CHOICES)
     frozen_doses = IntegerField(
         _("Frozen doses in the cell bank"), default=0, validators=[Optional(), NumberRange(0, 100)]
     )
@@ -143,7 +143,7 @@ class OutcomeEventForm(FlaskForm):
         choices=[(code, _(label)) for code, label in OUTCOME_EVENT_KINDS.items()],
     )
     occurred_on = DateField(_("On"), validators=[InputRequired()])
-    note = StringField(_("Note"), validators=[Optional(), Length(max=4000)])
+    note = StringField(_("Note"), validators=[Optional(), Length(max=TEXT_LIMIT)])
 
     def values(self) -> dict:
         return {

@@ -6,7 +6,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l  # lazy: shown in each request's language
 
-from tracker.clinic_words import FLAG_KIND_LABELS, RESOLUTION_LABELS, word_for
+from tracker.clinic_words import FLAG_KIND_LABELS, LANGUAGE_NAMES, RESOLUTION_LABELS, word_for
 from tracker.models import AuditEvent
 
 ACTIONS = {
@@ -45,7 +45,6 @@ FIELDS = {
     "diagnosis": _l("Diagnosis"),
     "status": _l("Status"),
 }
-LANGUAGES = {"en": _l("English"), "ja": _l("Japanese")}
 
 
 @dataclass(frozen=True)
@@ -120,6 +119,6 @@ def label(field: str) -> str:
 def in_words(field: str, value) -> str:
     if value is None or value == "":
         return "—"
-    if field == "language" and value in LANGUAGES:
-        return str(LANGUAGES[value])
+    if field == "language" and value in LANGUAGE_NAMES:
+        return str(LANGUAGE_NAMES[value])
     return str(value).replace("_", " ") if field == "status" else str(value)

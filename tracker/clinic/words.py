@@ -2,38 +2,20 @@
 
 from datetime import date
 
-from flask_babel import format_date, get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import format_date, get_locale, gettext, ngettext
 
 from tracker.clinic import bp
+from tracker.clinic_words import MISSED_EMAIL_OUTCOMES, flag_kind_words
 from tracker.compliance_text import day_month
 from tracker.followup.flags import STIFFNESS_KINDS
 from tracker.vocabulary import ADVERSE_EVENT, MISSED_MILESTONE, NON_RESPONDER
 
-FLAG_KINDS = {
-    "adverse_event": lazy_gettext("adverse event"),
-    "relapse": lazy_gettext("relapse"),
-    "booster_window": lazy_gettext("booster window"),
-    "non_responder": lazy_gettext("non-responder"),
-    "missed_milestone": lazy_gettext("missed milestone"),
-}
-FLAG_STATUSES = {
-    "open": lazy_gettext("open"),
-    "acknowledged": lazy_gettext("taken"),
-    "resolved": lazy_gettext("resolved"),
-}
 # Short names keep a worklist row on one line; the full name is in the cell's title.
 TREATMENT_SHORT = {
     "adsc_cultured": "ADSC",
     "ucmsc": "UC-MSC",
     "bmac": "BMAC",
     "prp": "PRP",
-}
-MISSED_OUTCOMES = {
-    "no_email": lazy_gettext("no email address on file"),
-    "opted_out": lazy_gettext("opted out of emails"),
-    "window_closed_unsent": lazy_gettext("email not sent before the window closed"),
-    "send_failed": lazy_gettext("email could not be delivered"),
-    "unanswered": lazy_gettext("email sent, not answered"),
 }
 
 
@@ -48,16 +30,6 @@ def short_date(day: date | None) -> str:
     if day is None:
         return "—"
     return format_date(day, "y年M月d日" if japanese() else "d MMM y")
-
-
-@bp.app_template_global()
-def flag_kind_words(kind: str) -> str:
-    return str(FLAG_KINDS.get(kind, kind.replace("_", " ")))
-
-
-@bp.app_template_global()
-def flag_status_words(status: str) -> str:
-    return str(FLAG_STATUSES.get(status, status))
 
 
 @bp.app_template_global()
@@ -92,7 +64,10 @@ def _when(on: date, treated_on: date | None) -> str:
 
 @bp.app_template_global()
 def evidence_words(flag) -> str:
-    """Describe a flag's evidence, saying which day each value was seen on."""
+    """Describe a flag's evidence, saying which day each value was seen on (the clinic pages).
+
+    Emails and the digest say it with full dates: clinic_words.evidence_text.
+    """
     evidence = flag.evidence or {}
     treated_on = flag.treatment.treated_on if flag.treatment is not None else None
     try:
@@ -129,7 +104,7 @@ def evidence_words(flag) -> str:
                 weeks=evidence["milestone_weeks"],
                 date=day_month(_on(evidence["window_closes_on"])),
             )
-            outcome = MISSED_OUTCOMES.get(evidence.get("outcome"))
+            outcome = MISSED_EMAIL_OUTCOMES.get(evidence.get("outcome"))
             return f"{text}: {outcome}" if outcome else text
     except (KeyError, TypeError, ValueError):
         pass  # old or hand-edited evidence must not take the whole worklist down

@@ -32,8 +32,8 @@ from tracker.exports.fhir_links import resource_id as rid
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 from tracker.models.treatment import ROUTES
 from tracker.timeutil import isoformat_z
+from tracker.vocabulary import LANGUAGE_NAMES, RESOLVED
 
-LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
 # The patient form's sex (models.patient.SEXES) read as FHIR administrative gender; a sex not
 # recorded leaves gender out rather than claiming "unknown" was asked.
 GENDERS = {"female": "female", "male": "male", "other": "other"}
@@ -286,7 +286,7 @@ def flag(row, links: FhirLinks) -> Flag:
     return Flag(
         id=rid("Flag", row.id),
         extension=detail,
-        status="inactive" if row.status == "resolved" else "active",
+        status="inactive" if row.status == RESOLVED else "active",
         code={
             "coding": [concept_code(links, row.kind, FLAG_NAMES.get(row.kind, row.kind))],
             "text": FLAG_NAMES.get(row.kind, row.kind),

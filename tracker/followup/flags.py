@@ -13,16 +13,18 @@ from datetime import date, timedelta
 from operator import attrgetter
 
 from tracker.vocabulary import (
+    ACKNOWLEDGED,
     ADVERSE_EVENT,
     BOOSTER_WINDOW,
     NON_RESPONDER,
+    OPEN,
     RELAPSE,
 )
 
 STIFFNESS_KINDS = frozenset({BOOSTER_WINDOW, RELAPSE})
 # Acknowledged is a clinician taking ownership, not a decision: it still counts as active
 # and may be updated or escalated. Only resolved flags are frozen.
-ACTIVE_STATUSES = frozenset({"open", "acknowledged"})
+ACTIVE_STATUSES = frozenset({OPEN, ACKNOWLEDGED})
 BASELINE_LOOKBACK_DAYS = 30
 
 

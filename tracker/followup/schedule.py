@@ -14,11 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracker.vocabulary import PENDING_STATUSES, SCHEDULED, SKIPPED
+
 DEFAULT_MILESTONE_WEEKS = (2, 8, 12, 52)
-SCHEDULED = "scheduled"
-SKIPPED = "skipped"
-# Reminders in these states have not gone out yet, so rescheduling may move them.
-PENDING_STATUSES = frozenset({SCHEDULED, "retry"})
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from tracker.models.types import UTCDateTime
 from tracker.models.user import User
 from tracker.timeutil import now_utc
 
-SOURCES = ("checkin", "clinician")
 OUTCOMES = (
     "recovered",
     "recovering",

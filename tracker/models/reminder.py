@@ -9,8 +9,8 @@ from tracker.extensions import db
 from tracker.models.patient import Patient
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
+from tracker.vocabulary import SCHEDULED
 
-PENDING = ("scheduled", "retry")
 # What became of a row that did not simply go out (or, for a milestone, was not answered),
 # recorded when it happened: the missed-milestone flag quotes it.
 PLANNED_AFTER_WINDOW = "planned_after_window"  # its window had closed already: never missed
@@ -48,7 +48,7 @@ class Reminder(db.Model):
     window_opens_on: Mapped[date | None]
     window_closes_on: Mapped[date | None]
     window_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    status: Mapped[str] = mapped_column(String(12), default=SCHEDULED)
     attempts: Mapped[int] = mapped_column(default=0)
     # When the dispatcher may next claim this row: due_at, a retry time, or a lease expiry.
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

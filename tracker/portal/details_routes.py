@@ -22,11 +22,12 @@ from tracker.services.patient_details import (
 )
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc
+from tracker.vocabulary import LANGUAGE_CHOICES
 
 
 class DetailsForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[Length(max=254)])
-    language = SelectField(_l("Language"), choices=[("en", "English"), ("ja", "日本語")])
+    language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), validate_choice=False)
 
 

@@ -6,18 +6,19 @@ from tracker.account_links import email_change_url, invitation_url, password_res
 from tracker.extensions import db
 from tracker.models import EmailChange, PasswordReset, Reminder, StaffInvitation, User
 from tracker.reminders.emails import OutboxMessage, make_message
+from tracker.vocabulary import EMAIL_CHANGE, PASSWORD_RESET, STAFF_INVITATION
 
-KINDS = ("staff_invitation", "password_reset", "email_change")
+KINDS = (STAFF_INVITATION, PASSWORD_RESET, EMAIL_CHANGE)
 
 
 def skip_reason(reminder: Reminder) -> tuple[str | None, str] | None:
     """Why an account email has no reader any more, as (outcome, words), or None."""
     payload = reminder.payload or {}
-    if reminder.kind == "staff_invitation":
+    if reminder.kind == STAFF_INVITATION:
         invitation = db.session.get(StaffInvitation, payload.get("invitation_id"))
         if invitation.accepted_at is not None or invitation.revoked_at is not None:
             return None, "The invitation was accepted or replaced."
-    elif reminder.kind == "password_reset":
+    elif reminder.kind == PASSWORD_RESET:
         reset = db.session.get(PasswordReset, payload.get("password_reset_id"))
         if not reset.user.active:
             return "account_inactive", "The account is inactive."
@@ -27,9 +28,9 @@ def skip_reason(reminder: Reminder) -> tuple[str | None, str] | None:
 def account_message(reminder: Reminder) -> OutboxMessage:
     """Render an account email (skip_reason has found its reader)."""
     payload = reminder.payload or {}
-    if reminder.kind == "staff_invitation":
+    if reminder.kind == STAFF_INVITATION:
         return invitation_message(db.session.get(StaffInvitation, payload.get("invitation_id")))
-    if reminder.kind == "password_reset":
+    if reminder.kind == PASSWORD_RESET:
         return password_reset_message(
             db.session.get(PasswordReset, payload.get("password_reset_id"))
         )

@@ -39,13 +39,29 @@ from tracker.reminders.smtp import (
 )
 from tracker.services.outbox import outbox_row
 from tracker.services.reminders import schedule_settings
+from tracker.vocabulary import (
+    ADVERSE_EVENT_ALERT,
+    CLAIMABLE_STATUSES,
+    DIGEST,
+    ERROR_LIMIT,
+    FAILED,
+    FOLLOW_UP_KINDS,
+    MILESTONE,
+    NUDGE,
+    PORTAL_LINK,
+    REPORT_REMINDER,
+    RETRY,
+    SCHEDULED,
+    SENDING,
+    SENT,
+    SKIPPED,
+)
 
 log = logging.getLogger(__name__)
-CLAIMABLE = ("scheduled", "retry", "sending")  # "sending" only once its lease has expired
 OUTBOX = Reminder.__table__
 HELD_BY_THIS_PASS = (
     (OUTBOX.c.id == bindparam("reminder_id"))
-    & (OUTBOX.c.status == "sending")
+    & (OUTBOX.c.status == SENDING)
     & (OUTBOX.c.claim_token == bindparam("token"))
 )
 NOW = bindparam("now", type_=UTCDateTime())
@@ -62,7 +78,7 @@ RECORD_SENT = (
     update(OUTBOX)
     .where(OUTBOX.c.id == bindparam("reminder_id"))
     .values(
-        status="sent",
+        status=SENT,
         sent_at=bindparam("now"),
         updated_at=bindparam("now"),
         message_id=bindparam("message_id"),
@@ -82,12 +98,12 @@ RECORD_SENT_RENEW_NEXT = (
         IS_SENT
         | (
             (OUTBOX.c.id == bindparam("next_id"))
-            & (OUTBOX.c.status == "sending")
+            & (OUTBOX.c.status == SENDING)
             & (OUTBOX.c.claim_token == bindparam("token"))
         )
     )
     .values(
-        status=case((IS_SENT, "sent"), else_=OUTBOX.c.status),
+        status=case((IS_SENT, SENT), else_=OUTBOX.c.status),
         sent_at=case((IS_SENT, NOW), else_=OUTBOX.c.sent_at),
         updated_at=case((IS_SENT, NOW), else_=OUTBOX.c.updated_at),
         message_id=case((IS_SENT, bindparam("message_id")), else_=OUTBOX.c.message_id),
@@ -136,7 +152,7 @@ def nudge_values(nudge: dict) -> dict:
     return {f"nudge_{name}": nudge.get(name) for name in NUDGE_COLUMNS}
 
 
-PATIENT_KINDS = ("milestone", "nudge", "confirmation", "portal_link")
+PATIENT_KINDS = (*FOLLOW_UP_KINDS, PORTAL_LINK)
 
 
 @dataclass
@@ -190,7 +206,7 @@ def claim_due(
     lease_until = now + timedelta(seconds=lease_seconds)
     due = (
         select(Reminder.id)
-        .where(Reminder.status.in_(CLAIMABLE), Reminder.next_attempt_at <= now)
+        .where(Reminder.status.in_(CLAIMABLE_STATUSES), Reminder.next_attempt_at <= now)
         .order_by(Reminder.next_attempt_at, Reminder.id)
         .limit(limit)
     )
@@ -205,9 +221,9 @@ def claim_due(
         update(Reminder)
         # Compare-and-set: the row must still be claimable when the UPDATE runs.
         .where(Reminder.id.in_(due.scalar_subquery()))
-        .where(Reminder.status.in_(CLAIMABLE), Reminder.next_attempt_at <= now)
+        .where(Reminder.status.in_(CLAIMABLE_STATUSES), Reminder.next_attempt_at <= now)
         .values(
-            status="sending",
+            status=SENDING,
             lease_until=lease_until,
             next_attempt_at=lease_until,
             claim_token=token or secrets.token_hex(16),
@@ -290,7 +306,7 @@ def prepare(ids: list[int], send_log: "SendLog", result: DispatchResult, rng) ->
         skipped = skip_reason(reminder, now)
         if skipped is not None:
             outcome, reason = skipped
-            if send_log.settle(reminder.id, status="skipped", outcome=outcome, last_error=reason):
+            if send_log.settle(reminder.id, status=SKIPPED, outcome=outcome, last_error=reason):
                 result.skipped += 1
             continue
         try:
@@ -458,12 +474,12 @@ class SendLog:
             update(OUTBOX)
             .where(
                 OUTBOX.c.id.in_(reminder_ids),
-                OUTBOX.c.status == "sending",
+                OUTBOX.c.status == SENDING,
                 OUTBOX.c.claim_token == self.claim.token,
             )
             # Undo the claim: it counted an attempt that never happened.
             .values(
-                status=case((OUTBOX.c.attempts > 1, "retry"), else_="scheduled"),
+                status=case((OUTBOX.c.attempts > 1, RETRY), else_=SCHEDULED),
                 attempts=OUTBOX.c.attempts - 1,
                 next_attempt_at=self.claim.moment(),
                 lease_until=None,
@@ -490,7 +506,7 @@ def skip_reason(reminder: Reminder, now: datetime) -> tuple[str, str] | None:
             return "no_email", "No email address on file: follow up by phone."
         if reminder.window_closes_at is not None and reminder.window_closes_at <= now:
             return "window_closed_unsent", "The check-in window closed before it could be sent."
-        if patient.opted_out_at is not None and reminder.kind != "portal_link":
+        if patient.opted_out_at is not None and reminder.kind != PORTAL_LINK:
             return "opted_out", "The patient opted out of emails."
         return None
     user = db.session.get(User, reminder.user_id)
@@ -510,7 +526,7 @@ def build_message(
         message = account_emails.account_message(reminder)
     elif reminder.kind in PATIENT_KINDS:
         patient = reminder.patient
-        if reminder.kind == "portal_link":
+        if reminder.kind == PORTAL_LINK:
             message = emails.portal_link_message(reminder, patient, patient.clinic)
         elif letters is not None:
             message = letters.message(reminder, patient, patient.clinic)
@@ -519,13 +535,13 @@ def build_message(
     else:
         user = db.session.get(User, reminder.user_id)
         builder = {
-            "adverse_event_alert": emails.adverse_event_message,
-            "digest": emails.digest_message,
-            "report_reminder": emails.report_reminder_message,
+            ADVERSE_EVENT_ALERT: emails.adverse_event_message,
+            DIGEST: emails.digest_message,
+            REPORT_REMINDER: emails.report_reminder_message,
         }[reminder.kind]
         message = builder(reminder, user, user.clinic)
     message.msgId = emails.message_id_for(reminder)
-    message.nudge = nudge_for(reminder, now) if reminder.kind == "milestone" else None
+    message.nudge = nudge_for(reminder, now) if reminder.kind == MILESTONE else None
     return message
 
 
@@ -547,12 +563,12 @@ def record_failure(
     code = smtp_code(error)
     retry_at = None if is_permanent_failure(code) else next_attempt_at(attempts, now, rng)
     values = {
-        "status": "failed",
+        "status": FAILED,
         "outcome": "send_failed",
-        "last_error": (context + describe_failure(error))[:500],
+        "last_error": (context + describe_failure(error))[:ERROR_LIMIT],
     }
     if retry_at is not None:
-        values = {**values, "status": "retry", "outcome": None, "next_attempt_at": retry_at}
+        values = {**values, "status": RETRY, "outcome": None, "next_attempt_at": retry_at}
     if not send_log.settle(reminder_id, **values):
         return  # another pass holds the row now: its outcome is that pass's
     if retry_at is None:
@@ -569,7 +585,7 @@ def nudge_for(milestone: Reminder, sent_at: datetime) -> dict | None:
     if due_at is None:
         return None
     return outbox_row(
-        "nudge",
+        NUDGE,
         milestone.clinic_id,
         sent_at,
         due_at=due_at,

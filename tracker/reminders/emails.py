@@ -31,6 +31,7 @@ from tracker.models import (
 from tracker.regions import patient_locale
 from tracker.services.adverse_events import clinic_today, event_clock
 from tracker.services.digest import digest_flags
+from tracker.vocabulary import CONFIRMATION, MILESTONE, NUDGE
 
 
 class OutboxMessage(Message):
@@ -189,7 +190,7 @@ def milestone_label(reminder: Reminder) -> str:
 
 
 # The templates of each follow-up kind.
-FOLLOW_UP_TEMPLATES = {"milestone": "reminder", "nudge": "nudge", "confirmation": "confirmation"}
+FOLLOW_UP_TEMPLATES = {MILESTONE: "reminder", NUDGE: "nudge", CONFIRMATION: "confirmation"}
 
 
 def follow_up_message(reminder: Reminder, patient: Patient, clinic: Clinic) -> OutboxMessage:

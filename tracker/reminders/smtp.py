@@ -14,6 +14,7 @@ from flask_mail import (
 )
 
 from tracker.reminders.emails import is_plain_address
+from tracker.vocabulary import ERROR_LIMIT
 
 # The sender as the SMTP envelope writes it: the same for every message, so parsed once.
 envelope_sender = lru_cache(maxsize=8)(sanitize_address)
@@ -112,4 +113,4 @@ def describe_failure(error: BaseException) -> str:
             "BadHeaderError: a line break in the subject or an address; "
             "correct the clinic's name or the patient's details, then retry."
         )
-    return f"{type(error).__name__}: {error}"[:500]
+    return f"{type(error).__name__}: {error}"[:ERROR_LIMIT]

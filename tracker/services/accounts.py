@@ -14,6 +14,7 @@ from tracker.models import PasswordReset, User
 from tracker.services.audit import record_audit
 from tracker.services.outbox import queue_email
 from tracker.services.validation import InvalidInput
+from tracker.vocabulary import PASSWORD_RESET
 
 MIN_PASSWORD_LENGTH = 12
 # scrypt hashes whatever it is given; a cap keeps a megabyte "password" from costing a worker.
@@ -86,7 +87,7 @@ def request_password_reset(email: str, now: datetime) -> list[int]:
     db.session.add(reset)
     db.session.flush()
     message = queue_email(
-        "password_reset",
+        PASSWORD_RESET,
         user.clinic_id,
         now,
         user_id=user.id,

@@ -9,10 +9,12 @@ from sqlalchemy.orm import joinedload
 
 from tracker.clinic_words import FLAG_KIND_LABELS, evidence_text, word_for
 from tracker.extensions import db
+from tracker.followup.flags import ACTIVE_STATUSES
 from tracker.models import Clinic, Flag, Reminder
 from tracker.services.notifications import clinicians_of
 from tracker.services.outbox import queue_email
 from tracker.services.worklist import KIND_ORDER
+from tracker.vocabulary import DIGEST, OPEN
 
 UNATTENDED_AFTER = timedelta(days=3)
 
@@ -41,14 +43,14 @@ def queue_digests(now: datetime) -> int:
 def queue_clinic_digest(clinic: Clinic, local_day, now: datetime) -> int:
     already = db.session.scalar(
         select(Reminder.id).where(
-            Reminder.clinic_id == clinic.id, Reminder.kind == "digest", Reminder.due_on == local_day
+            Reminder.clinic_id == clinic.id, Reminder.kind == DIGEST, Reminder.due_on == local_day
         )
     )
     if already is not None:
         return 0
     since = now - timedelta(days=1)
     active = select(Flag.id).where(
-        Flag.clinic_id == clinic.id, Flag.status.in_(("open", "acknowledged"))
+        Flag.clinic_id == clinic.id, Flag.status.in_(sorted(ACTIVE_STATUSES))
     )
     new_ids = list(
         db.session.scalars(
@@ -60,7 +62,7 @@ def queue_clinic_digest(clinic: Clinic, local_day, now: datetime) -> int:
             select(Flag.id)
             .where(
                 Flag.clinic_id == clinic.id,
-                Flag.status == "open",
+                Flag.status == OPEN,
                 Flag.opened_at <= now - UNATTENDED_AFTER,
             )
             .order_by(KIND_ORDER, Flag.opened_at)
@@ -71,7 +73,7 @@ def queue_clinic_digest(clinic: Clinic, local_day, now: datetime) -> int:
     queued = 0
     for user in clinicians_of(clinic.id):
         queue_email(
-            "digest",
+            DIGEST,
             clinic.id,
             now,
             user_id=user.id,

@@ -8,6 +8,7 @@ from tracker.extensions import db
 from tracker.models import Flag, Patient, PortalLink, Reminder, User
 from tracker.services.audit import record_audit
 from tracker.services.outbox import queue_email
+from tracker.vocabulary import ADVERSE_EVENT_ALERT, PORTAL_LINK
 
 
 def clinicians_of(clinic_id: int) -> list[User]:
@@ -23,7 +24,7 @@ def alert_adverse_event(flag: Flag, now: datetime) -> list[Reminder]:
     alerts = []
     for user in clinicians_of(flag.clinic_id):
         alert = queue_email(
-            "adverse_event_alert",
+            ADVERSE_EVENT_ALERT,
             flag.clinic_id,
             now,
             patient_id=flag.patient_id,
@@ -45,7 +46,7 @@ def queue_portal_link(patient_id: int, clinic_id: int, minutes: int, now: dateti
     db.session.add(link)
     db.session.flush()
     return queue_email(
-        "portal_link", clinic_id, now, patient_id=patient_id, payload={"portal_link_id": link.id}
+        PORTAL_LINK, clinic_id, now, patient_id=patient_id, payload={"portal_link_id": link.id}
     )
 
 

@@ -13,13 +13,17 @@ from tracker.extensions import db
 from tracker.models import Flag, Reminder, SchedulerHeartbeat, User
 from tracker.services.audit import record_audit
 from tracker.services.validation import N_, Conflict
-from tracker.vocabulary import FLAG_KINDS
-from tracker.vocabulary import OUTBOX_STATUSES as REMINDER_STATUSES
-
-# Rows the dispatcher should have claimed by next_attempt_at; for "sending" rows that
-# instant is the lease expiry, so a late one is a send that a crashed dispatcher left behind.
-AWAITING_DISPATCH = ("scheduled", "retry", "sending")
-LAST_ERROR_LIMIT = 2000
+from tracker.vocabulary import (
+    CLAIMABLE_STATUSES,
+    ERROR_LIMIT,
+    FAILED,
+    FLAG_KINDS,
+    OPEN,
+    OUTBOX_STATUSES,
+    RETRY,
+    SCHEDULED,
+    SENDING,
+)
 
 
 @dataclass(frozen=True)
@@ -67,10 +71,13 @@ def heartbeat_is_fresh(age_seconds: float | None) -> bool:
 
 
 def overdue_reminders(now: datetime, clinic_id: int | None = None) -> OverdueReminders:
-    """Count reminders the dispatcher should have claimed more than the alert delay ago."""
+    """Count reminders the dispatcher should have claimed more than the alert delay ago.
+
+    A late sending row is a send that a crashed dispatcher left behind (its lease expired).
+    """
     cutoff = now - timedelta(seconds=current_app.config["REMINDER_OVERDUE_ALERT_SECONDS"])
     query = select(func.count(), func.min(Reminder.next_attempt_at)).where(
-        Reminder.status.in_(AWAITING_DISPATCH), Reminder.next_attempt_at < cutoff
+        Reminder.status.in_(CLAIMABLE_STATUSES), Reminder.next_attempt_at < cutoff
     )
     if clinic_id is not None:
         query = query.where(Reminder.clinic_id == clinic_id)
@@ -84,14 +91,14 @@ def reminder_counts(clinic_id: int | None = None) -> dict[str, int]:
     query = select(Reminder.status, func.count()).group_by(Reminder.status)
     if clinic_id is not None:
         query = query.where(Reminder.clinic_id == clinic_id)
-    counts = dict.fromkeys(REMINDER_STATUSES, 0)
+    counts = dict.fromkeys(OUTBOX_STATUSES, 0)
     counts.update({status: total for status, total in db.session.execute(query)})
     return counts
 
 
 def open_flag_counts(clinic_id: int | None = None) -> dict[str, int]:
     """Count flags nobody has acknowledged yet, by kind (every kind, zero when none)."""
-    query = select(Flag.kind, func.count()).where(Flag.status == "open").group_by(Flag.kind)
+    query = select(Flag.kind, func.count()).where(Flag.status == OPEN).group_by(Flag.kind)
     if clinic_id is not None:
         query = query.where(Flag.clinic_id == clinic_id)
     counts = dict.fromkeys(FLAG_KINDS, 0)
@@ -113,7 +120,7 @@ def operations_status(
         overdue_count=overdue.count,
         oldest_overdue_seconds=overdue.oldest_seconds,
         reminders_by_status=counts,
-        failed_count=counts.get("failed", 0),
+        failed_count=counts.get(FAILED, 0),
     )
 
 
@@ -157,8 +164,8 @@ def minutes(seconds: float) -> int:
 
 def needs_attention(now: datetime):
     """Match reminders an admin may retry: failed, retrying, or sending with an expired lease."""
-    return Reminder.status.in_(("failed", "retry")) | (
-        (Reminder.status == "sending") & (Reminder.next_attempt_at <= now)
+    return Reminder.status.in_((FAILED, RETRY)) | (
+        (Reminder.status == SENDING) & (Reminder.next_attempt_at <= now)
     )
 
 
@@ -207,11 +214,11 @@ def retry_reminder(reminder: Reminder, actor: User, now: datetime) -> Reminder:
             Reminder.id == reminder.id, Reminder.clinic_id == actor.clinic_id, needs_attention(now)
         )
         .values(
-            status="scheduled",
+            status=SCHEDULED,
             next_attempt_at=now,
             attempts=0,
             lease_until=None,
-            last_error=last_error[:LAST_ERROR_LIMIT],
+            last_error=last_error[:ERROR_LIMIT],
             outcome=None,
             updated_at=now,
         ),

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from tracker.extensions import db
 from tracker.models import Reminder
+from tracker.vocabulary import SCHEDULED
 
 
 def outbox_row(
@@ -43,7 +44,7 @@ def outbox_row(
         "kind": kind,
         "due_at": due_at,
         "next_attempt_at": due_at,
-        "status": "scheduled",
+        "status": SCHEDULED,
         "attempts": 0,
         "last_error": "",
         "created_at": now,

@@ -14,6 +14,7 @@ from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.validation import Checker
 from tracker.timeutil import now_utc, today_in
+from tracker.vocabulary import TEXT_LIMIT
 
 
 def check_outcome_event_values(treatment: Treatment, values: dict) -> dict:
@@ -29,7 +30,9 @@ def check_outcome_event_values(treatment: Treatment, values: dict) -> dict:
             f"Cannot be before the treatment ({treatment.treated_on.isoformat()}).",
         )
     cleaned["occurred_on"] = occurred_on
-    cleaned["note"] = check.text("note", values.get("note") or "", required=False, max_length=4000)
+    cleaned["note"] = check.text(
+        "note", values.get("note") or "", required=False, max_length=TEXT_LIMIT
+    )
     check.done()
     return cleaned
 

@@ -6,11 +6,11 @@ from tracker.account_links import load_email_change
 from tracker.extensions import db
 from tracker.links import LinkUsed, spend_once
 from tracker.models import EmailChange, Patient, Reminder
-from tracker.models.reminder import PENDING
 from tracker.services.audit import record_audit
 from tracker.services.outbox import queue_email
 from tracker.services.patients import check_patient_values
 from tracker.services.reminders import reschedule_patient
+from tracker.vocabulary import EMAIL_CHANGE, MILESTONE, NUDGE, PENDING_STATUSES
 
 EMAIL_CHANGE_HOURS = 24
 
@@ -63,7 +63,7 @@ def queue_email_change(patient: Patient, new_email: str, now: datetime) -> Remin
     db.session.add(change)
     db.session.flush()
     message = queue_email(
-        "email_change",
+        EMAIL_CHANGE,
         patient.clinic_id,
         now,
         patient_id=patient.id,
@@ -115,8 +115,8 @@ def next_follow_up_email(patient: Patient, now: datetime) -> Reminder | None:
         .where(
             Reminder.patient_id == patient.id,
             Reminder.user_id.is_(None),
-            Reminder.kind.in_(("milestone", "nudge")),
-            Reminder.status.in_(PENDING),
+            Reminder.kind.in_((MILESTONE, NUDGE)),
+            Reminder.status.in_(PENDING_STATUSES),
             Reminder.due_at > now,
         )
         .order_by(Reminder.due_at)

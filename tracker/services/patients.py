@@ -19,6 +19,7 @@ from tracker.services.scope import clinic_row, clinic_select, load_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import N_, Checker, Conflict
 from tracker.timeutil import now_utc, today_in
+from tracker.vocabulary import PORTAL_LINK
 
 # What Japan's regenerative-medicine act asks a clinic to keep (all optional here).
 RECORD_FIELDS = ("date_of_birth", "sex", "address", "diagnosis")
@@ -228,8 +229,8 @@ def patient_record(patient: Patient) -> PatientRecord:
         select(Flag).where(Flag.patient_id == patient.id).order_by(Flag.opened_at.desc())
     ).all()
     treatments = sorted(patient.treatments, key=lambda t: (t.treated_on, t.id), reverse=True)
-    follow_up = [reminder for reminder in reminders if reminder.kind != "portal_link"]
-    portal_links = [reminder for reminder in reminders if reminder.kind == "portal_link"]
+    follow_up = [reminder for reminder in reminders if reminder.kind != PORTAL_LINK]
+    portal_links = [reminder for reminder in reminders if reminder.kind == PORTAL_LINK]
     history = patient_history(patient, HISTORY_ON_PAGE + 1)
     return PatientRecord(
         treatments,

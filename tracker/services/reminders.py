@@ -6,8 +6,6 @@ from sqlalchemy import and_, bindparam, case, or_, select, update
 
 from tracker.extensions import db
 from tracker.followup.schedule import (
-    PENDING_STATUSES,
-    SKIPPED,
     ScheduleSettings,
     confirmation_due_at,
     milestone_for_checkin,
@@ -18,10 +16,18 @@ from tracker.models import Clinic, Patient, Reminder, Treatment
 from tracker.models.reminder import PLANNED_AFTER_WINDOW
 from tracker.services.audit import record_audit
 from tracker.services.outbox import queue_email
-
-PENDING = tuple(sorted(PENDING_STATUSES))
-# Reminders about the patient's follow-up (not clinician messages or portal links).
-FOLLOW_UP_KINDS = ("milestone", "nudge", "confirmation")
+from tracker.vocabulary import (
+    CANCELLED,
+    COMPLETED,
+    CONFIRMATION,
+    FOLLOW_UP_KINDS,
+    MILESTONE,
+    NUDGE,
+    PENDING_STATUSES,
+    SENDING,
+    SENT,
+    SKIPPED,
+)
 
 
 def schedule_settings(clinic: Clinic) -> ScheduleSettings:
@@ -48,7 +54,7 @@ def schedule_treatment(treatment: Treatment, now: datetime) -> list[Reminder]:
     reminders = []
     for plan in plans:
         reminder = queue_email(
-            "milestone",
+            MILESTONE,
             treatment.clinic_id,
             now,
             due_at=plan.due_at,
@@ -61,8 +67,8 @@ def schedule_treatment(treatment: Treatment, now: datetime) -> list[Reminder]:
             window_closes_at=plan.window_closes_at,
         )
         reminder.status, reminder.outcome = plan.status, outcome_of(plan.status)
-        if patient.opted_out_at is not None and plan.status != "skipped":
-            reminder.status = "cancelled"
+        if patient.opted_out_at is not None and plan.status != SKIPPED:
+            reminder.status = CANCELLED
             reminder.last_error = "The patient has opted out of emails."
         reminders.append(reminder)
     db.session.flush()
@@ -76,9 +82,9 @@ def outcome_of(planned_status: str) -> str | None:
 
 def reschedulable(reminder: Reminder) -> bool:
     """Tell whether a milestone may still move: pending, or skipped when it was due to go out."""
-    if reminder.status in PENDING:
+    if reminder.status in PENDING_STATUSES:
         return True
-    return reminder.status == "skipped" and reminder.outcome != PLANNED_AFTER_WINDOW
+    return reminder.status == SKIPPED and reminder.outcome != PLANNED_AFTER_WINDOW
 
 
 def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
@@ -88,7 +94,7 @@ def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
         reminder
         for reminder in db.session.scalars(
             select(Reminder).where(
-                Reminder.treatment_id == treatment.id, Reminder.kind == "milestone"
+                Reminder.treatment_id == treatment.id, Reminder.kind == MILESTONE
             )
         )
         if reschedulable(reminder)
@@ -108,7 +114,7 @@ def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
         reminder.window_opens_on = plan.window_opens_on
         reminder.window_closes_on = plan.window_closes_on
         reminder.window_closes_at = plan.window_closes_at
-        reminder.status = plan.status if patient.opted_out_at is None else "cancelled"
+        reminder.status = plan.status if patient.opted_out_at is None else CANCELLED
         reminder.attempts = 0
         reminder.last_error = ""
         reminder.outcome = outcome_of(plan.status)
@@ -116,7 +122,7 @@ def reschedule_treatment(treatment: Treatment, now: datetime) -> None:
     cancel_pending(
         treatment_id=treatment.id,
         reason="The treatment was rescheduled.",
-        kinds=("nudge", "confirmation"),
+        kinds=(NUDGE, CONFIRMATION),
     )
     db.session.flush()
 
@@ -135,13 +141,15 @@ def cancel_pending(
     kinds: tuple[str, ...] = FOLLOW_UP_KINDS,
 ) -> int:
     """Cancel the pending follow-up reminders of a treatment or a patient; return how many."""
-    statement = update(Reminder).where(Reminder.status.in_(PENDING), Reminder.kind.in_(kinds))
+    statement = update(Reminder).where(
+        Reminder.status.in_(PENDING_STATUSES), Reminder.kind.in_(kinds)
+    )
     if treatment_id is not None:
         statement = statement.where(Reminder.treatment_id == treatment_id)
     if patient_id is not None:
         statement = statement.where(Reminder.patient_id == patient_id)
     result = db.session.execute(
-        statement.values(status="cancelled", last_error=reason),
+        statement.values(status=CANCELLED, last_error=reason),
         execution_options={"synchronize_session": False},
     )
     return result.rowcount
@@ -164,7 +172,7 @@ def opt_out(patient: Patient, now: datetime, via: str = "unsubscribe_page") -> N
 FOLLOW_UP_IN_PROGRESS = select(Reminder).where(
     Reminder.treatment_id == bindparam("treatment_id"),
     Reminder.kind.in_(FOLLOW_UP_KINDS),
-    Reminder.status.not_in(("completed", "cancelled")),
+    Reminder.status.not_in((COMPLETED, CANCELLED)),
 )
 
 
@@ -183,30 +191,30 @@ ANSWER_FOLLOW_UP = (
         Reminder.treatment_id == bindparam("answered_treatment"),
         or_(
             and_(
-                Reminder.kind == "milestone",
+                Reminder.kind == MILESTONE,
                 Reminder.milestone_weeks == bindparam("answered_weeks"),
-                Reminder.status.not_in(("completed", "cancelled")),
+                Reminder.status.not_in((COMPLETED, CANCELLED)),
             ),
             and_(
-                Reminder.kind == "nudge",
+                Reminder.kind == NUDGE,
                 Reminder.milestone_weeks == bindparam("answered_weeks"),
-                Reminder.status.in_(PENDING),
+                Reminder.status.in_(PENDING_STATUSES),
             ),
             and_(
-                Reminder.kind == "confirmation",
-                Reminder.status.in_((*PENDING, "sent")),
+                Reminder.kind == CONFIRMATION,
+                Reminder.status.in_((*PENDING_STATUSES, SENT)),
                 Reminder.due_on <= bindparam("answered_on"),
             ),
         ),
     )
     .values(
-        status=case((Reminder.kind == "nudge", "cancelled"), else_="completed"),
+        status=case((Reminder.kind == NUDGE, CANCELLED), else_=COMPLETED),
         completed_at=case(
-            (Reminder.kind == "nudge", Reminder.completed_at),
+            (Reminder.kind == NUDGE, Reminder.completed_at),
             else_=bindparam("answered_at", type_=Reminder.completed_at.type),
         ),
         last_error=case(
-            (Reminder.kind == "nudge", "The milestone was completed."),
+            (Reminder.kind == NUDGE, "The milestone was completed."),
             else_=Reminder.last_error,
         ),
     )
@@ -222,11 +230,13 @@ def answer_follow_up(
     confirmation asked for on or before the day is completed. One conditional UPDATE does all
     three, so a reminder the dispatcher claimed in the meantime is never overwritten.
     """
-    milestones = [r for r in in_progress if r.kind == "milestone"]
+    milestones = [r for r in in_progress if r.kind == MILESTONE]
     weeks = milestone_for_checkin(milestones, recorded_on)
-    confirmations = [r for r in in_progress if r.kind == "confirmation"]
+    confirmations = [r for r in in_progress if r.kind == CONFIRMATION]
     answered = [
-        r for r in confirmations if r.status in (*PENDING, "sent") and r.due_on <= recorded_on
+        r
+        for r in confirmations
+        if r.status in (*PENDING_STATUSES, SENT) and r.due_on <= recorded_on
     ]
     if weeks is not None or answered:
         db.session.execute(
@@ -239,7 +249,9 @@ def answer_follow_up(
             },
             execution_options={"synchronize_session": "fetch"},
         )
-    return any(r.status in (*PENDING, "sending") and r not in answered for r in confirmations)
+    return any(
+        r.status in (*PENDING_STATUSES, SENDING) and r not in answered for r in confirmations
+    )
 
 
 def confirmation_pending(treatment: Treatment) -> bool:
@@ -247,8 +259,8 @@ def confirmation_pending(treatment: Treatment) -> bool:
     found = db.session.scalar(
         select(Reminder.id).where(
             Reminder.treatment_id == treatment.id,
-            Reminder.kind == "confirmation",
-            Reminder.status.in_((*PENDING, "sending")),
+            Reminder.kind == CONFIRMATION,
+            Reminder.status.in_((*PENDING_STATUSES, SENDING)),
         )
     )
     return found is not None
@@ -259,7 +271,7 @@ def request_confirmation(treatment: Treatment, confirm_on: date, now: datetime) 
     patient = treatment.patient
     due_at = confirmation_due_at(confirm_on, 0, patient.timezone, patient.clinic.send_hour, now)
     reminder = queue_email(
-        "confirmation",
+        CONFIRMATION,
         treatment.clinic_id,
         now,
         due_at=due_at,
@@ -268,7 +280,7 @@ def request_confirmation(treatment: Treatment, confirm_on: date, now: datetime) 
         due_on=confirm_on,
     )
     if patient.opted_out_at is not None:
-        reminder.status = "cancelled"
+        reminder.status = CANCELLED
     return reminder
 
 

@@ -19,8 +19,7 @@ from tracker.models import AdverseEvent, Clinic, ProvisionPlan, ReportNotice, Us
 from tracker.services.adverse_events import clinic_today, event_clock
 from tracker.services.outbox import queue_email
 from tracker.services.periodic_reports import next_report
-
-KIND = "report_reminder"
+from tracker.vocabulary import REPORT_REMINDER
 
 
 def admins_of(clinic_id: int) -> list[User]:
@@ -109,7 +108,7 @@ def notify(clinic: Clinic, notice: ReportNotice, payload: dict, today: date, now
             db.session.flush()
             for admin in admins:
                 queue_email(
-                    KIND,
+                    REPORT_REMINDER,
                     clinic.id,
                     now,
                     user_id=admin.id,

@@ -11,6 +11,7 @@ from tracker.services.audit import record_audit
 from tracker.services.reminders import cancel_pending
 from tracker.services.validation import N_
 from tracker.timeutil import now_utc
+from tracker.vocabulary import FOLLOW_UP_KINDS, PORTAL_LINK
 
 
 class DeletionRefused(Exception):
@@ -66,7 +67,7 @@ def archive_patient(patient: Patient, actor: Actor, now: datetime | None = None)
     cancelled = cancel_pending(
         patient_id=patient.id,
         reason="The patient was archived.",
-        kinds=("milestone", "nudge", "confirmation", "portal_link"),
+        kinds=(*FOLLOW_UP_KINDS, PORTAL_LINK),
     )
     record_audit(
         patient.clinic_id,

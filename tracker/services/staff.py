@@ -16,6 +16,7 @@ from tracker.services.accounts import check_new_password
 from tracker.services.audit import record_audit
 from tracker.services.outbox import queue_email
 from tracker.services.validation import Checker, InvalidInput
+from tracker.vocabulary import STAFF_INVITATION
 
 INVITATION_HOURS = 72
 
@@ -88,7 +89,7 @@ def invite(admin: User, values: dict, now: datetime) -> list[int]:
     db.session.add(invitation)
     db.session.flush()
     message = queue_email(
-        "staff_invitation", admin.clinic_id, now, payload={"invitation_id": invitation.id}
+        STAFF_INVITATION, admin.clinic_id, now, payload={"invitation_id": invitation.id}
     )
     record_audit(
         admin.clinic_id,

@@ -14,7 +14,7 @@ from tracker.models import CheckIn, Flag, Treatment
 from tracker.services.adverse_events import clinic_today, clocks_of_flags
 from tracker.services.scope import requested_page
 from tracker.timeutil import now_utc
-from tracker.vocabulary import FLAG_KINDS
+from tracker.vocabulary import FLAG_KINDS, MISSED_MILESTONE
 
 PAGE_SIZE = 50  # two screens of compact rows at 1366x900
 KIND_ORDER = case({kind: position for position, kind in enumerate(FLAG_KINDS)}, value=Flag.kind)
@@ -175,7 +175,7 @@ def page_series(clinic_id: int, flags: list[tuple[Flag, date | None]]) -> dict[i
 
 def waiting_since(flag: Flag) -> datetime:
     """When a flag began to wait: a missed milestone at its window's close, else when opened."""
-    if flag.kind == "missed_milestone":
+    if flag.kind == MISSED_MILESTONE:
         try:
             closes_on = date.fromisoformat((flag.evidence or {})["window_closes_on"])
         except (KeyError, TypeError, ValueError):
