@@ -5,6 +5,7 @@ import re
 import smtplib
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from config import TestConfig, psycopg_url
@@ -16,6 +17,10 @@ from tracker import create_app
 from tracker.extensions import db, limiter
 from tracker.services.outcome_ledger import forget_assessed
 from tracker.services.remembered import forget_remembered
+
+# Speed is the benchmarks' business: no example fails for taking long on a busy machine.
+settings.register_profile("tracker", deadline=None)
+settings.load_profile("tracker")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
