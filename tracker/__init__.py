@@ -12,6 +12,9 @@ from tracker.vocabulary import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The register_* steps import the app's modules inside their bodies, on purpose: importing a
+# pure module such as tracker.followup.flags runs this file first, and must not load the web app.
+
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
     """Create and configure the application."""

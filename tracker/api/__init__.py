@@ -5,6 +5,11 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from tracker.api import (
+    compliance_routes,  # noqa: F401  (adds section 10's routes to bp)
+    exports,  # noqa: F401  (its routes join the blueprint)
+)
+from tracker.api.routes import bp
 from tracker.errors import handle_http_error
 from tracker.extensions import csrf
 
@@ -31,12 +36,6 @@ class TrackerApi(Api):
 
 def register_api(app: Flask) -> None:
     """Bind the API, its OpenAPI document and its error answers to the app."""
-    from tracker.api import (
-        compliance_routes,  # noqa: F401  (adds section 10's routes to bp)
-        exports,  # noqa: F401  (its routes join the blueprint)
-    )
-    from tracker.api.routes import bp
-
     api = TrackerApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme(
         "bearerAuth",
