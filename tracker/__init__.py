@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from config import Config, ProductionConfig, config_for_environment
 from tracker.vocabulary import LANGUAGES
@@ -102,8 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from werkzeug.exceptions import HTTPException
-
+    """Answer errors with pages; the API blueprint answers its own in JSON."""
     from tracker.errors import handle_http_error
 
     app.register_error_handler(HTTPException, handle_http_error)

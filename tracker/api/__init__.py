@@ -3,14 +3,12 @@
 from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException
 
 from tracker.api import (
     compliance_routes,  # noqa: F401  (adds section 10's routes to bp)
     exports,  # noqa: F401  (its routes join the blueprint)
 )
 from tracker.api.routes import bp
-from tracker.errors import handle_http_error
 from tracker.extensions import csrf
 
 
@@ -33,6 +31,12 @@ class ApiError(Schema):
 class TrackerApi(Api):
     ERROR_SCHEMA = ApiError
 
+    def _register_error_handlers(self):
+        """Leave the app's errors alone: flask-smorest would answer every page's in JSON.
+
+        The API blueprint answers its own errors (tracker.api.routes).
+        """
+
 
 def register_api(app: Flask) -> None:
     """Bind the API, its OpenAPI document and its error answers to the app."""
@@ -44,5 +48,3 @@ def register_api(app: Flask) -> None:
     api.spec.options["security"] = [{"bearerAuth": []}]
     csrf.exempt(bp)  # bearer tokens are not ambient credentials, so CSRF cannot ride on them
     api.register_blueprint(bp)
-    # flask-smorest answers every HTTP error in JSON; only the API should.
-    app.register_error_handler(HTTPException, handle_http_error)
