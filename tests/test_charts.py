@@ -4,13 +4,12 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from tests import factories
+from tracker.chart_geometry import Scale, path_through
 from tracker.clinic.charts import (
     ChartFlag,
     ChartTreatment,
     Reading,
-    Scale,
     day_step,
-    path_through,
     patient_chart,
     sparkline,
 )

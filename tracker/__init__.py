@@ -6,11 +6,15 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request
 from flask_login import current_user
+from werkzeug.exceptions import HTTPException
 
 from config import Config, ProductionConfig, config_for_environment
 from tracker.vocabulary import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The register_* steps import the app's modules inside their bodies, on purpose: importing a
+# pure module such as tracker.followup.flags runs this file first, and must not load the web app.
 
 
 def create_app(config_class: type[Config] | None = None) -> Flask:
@@ -99,8 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from werkzeug.exceptions import HTTPException
-
+    """Answer errors with pages; the API blueprint answers its own in JSON."""
     from tracker.errors import handle_http_error
 
     app.register_error_handler(HTTPException, handle_http_error)

@@ -11,36 +11,49 @@ from tracker.extensions import limiter
 
 # The check-in, unsubscribe and portal links a patient follows from an email.
 PATIENT_PATHS = ("/c/", "/u/", "/p/", "/portal")
-
-
-def wants_json() -> bool:
-    """Tell whether this request is an API call."""
-    return request.path.startswith("/api/")
+API_PATHS = "/api/"
 
 
 def handle_http_error(error: HTTPException):
-    """Answer an HTTP error as JSON on the API and as a page elsewhere."""
-    # Headers the error carries (Allow on a 405) belong to either answer; the body is ours.
-    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
-    if wants_json():
-        data = getattr(error, "data", None) or {}
-        # flask_smorest.abort(code, message=...) keeps the message in data, not description.
-        body = {"error": error.name, "message": data.get("message") or error.description}
-        errors = flatten_validation_errors(data.get("messages"))
-        if errors:
-            body["errors"] = errors
-        response = jsonify(body)
-        response.status_code = error.code or 500
-        response.headers.extend(headers)
-        for name, value in (data.get("headers") or {}).items():
-            response.headers[name] = value
-        if error.code == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        return response
+    """Answer an HTTP error no blueprint answered: a page, or JSON for an unrouted API URL.
+
+    The API blueprint answers its own errors (api_error). A URL that matches no route (a 404,
+    or a 405 on an API route) fails before any blueprint is chosen, so it lands here.
+    """
+    if request.url_rule is None and request.path.startswith(API_PATHS):
+        return api_error(error)
+    return error_page(error)
+
+
+def carried_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """Headers the error carries (Allow on a 405) belong to any answer; the body is ours."""
+    return [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
+
+
+def api_error(error: HTTPException):
+    """Answer an HTTP error of the API in JSON."""
+    data = getattr(error, "data", None) or {}
+    # flask_smorest.abort(code, message=...) keeps the message in data, not description.
+    body = {"error": error.name, "message": data.get("message") or error.description}
+    errors = flatten_validation_errors(data.get("messages"))
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = error.code or 500
+    response.headers.extend(carried_headers(error))
+    for name, value in (data.get("headers") or {}).items():
+        response.headers[name] = value
+    if error.code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def error_page(error: HTTPException):
+    """Answer an HTTP error with a page for the person who met it."""
     if error.code == 429:
         return too_many_attempts()
     page = render_template("errors/error.html", error=error, patient_side=patient_side())
-    return page, error.code, headers
+    return page, error.code, carried_headers(error)
 
 
 def patient_side() -> bool:

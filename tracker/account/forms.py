@@ -27,13 +27,6 @@ class LanguageForm(FlaskForm):
     language = SelectField(_l("Language of pages and emails"), choices=LANGUAGE_CHOICES)
 
 
-class EnrolForm(FlaskForm):
-    code = StringField(
-        _l("6-digit code from the app"),
-        validators=[InputRequired(message=_l("Enter the code.")), Length(max=32)],
-    )
-
-
 class PasswordAgainForm(FlaskForm):
     password = PasswordField(
         _l("Your password"),

@@ -8,13 +8,12 @@ from tracker.account import bp
 from tracker.account.forms import (
     ButtonForm,
     ChangePasswordForm,
-    EnrolForm,
     LanguageForm,
     NewTokenForm,
     PasswordAgainForm,
 )
-from tracker.auth.account_routes import render_recovery_codes
-from tracker.auth.signin import code_failed, second_factor_limit
+from tracker.auth.forms import EnrolForm
+from tracker.auth.signin import code_failed, render_recovery_codes, second_factor_limit
 from tracker.checkin.pages import use_language
 from tracker.clinic.forms import copy_errors
 from tracker.extensions import db, limiter

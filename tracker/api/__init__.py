@@ -3,9 +3,12 @@
 from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException
 
-from tracker.errors import handle_http_error
+from tracker.api import (
+    compliance_routes,  # noqa: F401  (adds the docs/compliance.md routes to bp)
+    exports,  # noqa: F401  (its routes join the blueprint)
+)
+from tracker.api.routes import bp
 from tracker.extensions import csrf
 
 
@@ -28,15 +31,15 @@ class ApiError(Schema):
 class TrackerApi(Api):
     ERROR_SCHEMA = ApiError
 
+    def _register_error_handlers(self):
+        """Leave the app's errors alone: flask-smorest would answer every page's in JSON.
+
+        The API blueprint answers its own errors (tracker.api.routes).
+        """
+
 
 def register_api(app: Flask) -> None:
     """Bind the API, its OpenAPI document and its error answers to the app."""
-    from tracker.api import (
-        compliance_routes,  # noqa: F401  (adds the docs/compliance.md routes to bp)
-        exports,  # noqa: F401  (its routes join the blueprint)
-    )
-    from tracker.api.routes import bp
-
     api = TrackerApi(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme(
         "bearerAuth",
@@ -45,5 +48,3 @@ def register_api(app: Flask) -> None:
     api.spec.options["security"] = [{"bearerAuth": []}]
     csrf.exempt(bp)  # bearer tokens are not ambient credentials, so CSRF cannot ride on them
     api.register_blueprint(bp)
-    # flask-smorest answers every HTTP error in JSON; only the API should.
-    app.register_error_handler(HTTPException, handle_http_error)

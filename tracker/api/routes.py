@@ -3,6 +3,7 @@
 from flask import Response, g, jsonify, request
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE
+from werkzeug.exceptions import HTTPException
 
 from tracker.api.auth import token_required
 from tracker.api.body import check_json_body
@@ -25,6 +26,7 @@ from tracker.api.schemas import (
     TreatmentCreate,
     TreatmentWithReminders,
 )
+from tracker.errors import api_error
 from tracker.extensions import db
 from tracker.models import Flag, Patient, Treatment
 from tracker.services.actors import Actor
@@ -42,8 +44,11 @@ from tracker.timeutil import now_utc
 bp = Blueprint("api", __name__, url_prefix="/api/v1", description="Follow-up tracker API")
 
 
-# The service's refusals answer JSON on the API only: a page that lets one through shows the
-# error page, never JSON to a browser.
+# The API's errors answer JSON, and only the API's: a page that lets a refusal through shows
+# the error page, never JSON to a browser.
+bp.register_error_handler(HTTPException, api_error)
+
+
 @bp.errorhandler(InvalidInput)
 def invalid_input(error: InvalidInput):
     return error_answer(422, "Unprocessable Entity", "Some values were refused.", error.errors)

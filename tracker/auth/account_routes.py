@@ -9,6 +9,7 @@ from tracker.account_links import load_invitation, load_password_reset
 from tracker.auth import bp
 from tracker.auth.forms import (
     AcceptInvitationForm,
+    EnrolForm,
     ForgotPasswordForm,
     NewPasswordForm,
     SecondFactorForm,
@@ -18,6 +19,7 @@ from tracker.auth.signin import (
     complete_sign_in,
     pending_sign_in,
     pending_user,
+    render_recovery_codes,
     second_factor_key,
     second_factor_limit,
 )
@@ -90,9 +92,6 @@ def enrol():
         return no_pending_sign_in()
     use_language(user.language)
 
-    # Here, not at the top: tracker.account's routes import this module.
-    from tracker.account.forms import EnrolForm
-
     form = EnrolForm()
     two_factor.start_enrolment(user)
     if form.validate_on_submit():
@@ -113,15 +112,6 @@ def enrol():
         qr_svg=two_factor.qr_code_svg(two_factor.provisioning_uri(user)),
         action=url_for("auth.enrol"),
     )
-
-
-def render_recovery_codes(codes: list[str], next_url: str):
-    """Show the recovery codes, once: the page is never cached."""
-    response = current_app.make_response(
-        render_template("account/recovery_codes.html", codes=codes, next_url=next_url)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def requested_address_key() -> str:

@@ -19,6 +19,13 @@ class SecondFactorForm(FlaskForm):
     )
 
 
+class EnrolForm(FlaskForm):
+    code = StringField(
+        _l("6-digit code from the app"),
+        validators=[InputRequired(message=_l("Enter the code.")), Length(max=32)],
+    )
+
+
 class ForgotPasswordForm(FlaskForm):
     email = EmailField(
         _l("Email address"),

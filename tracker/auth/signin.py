@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_login import login_user
 from sqlalchemy import select
 
@@ -80,3 +80,12 @@ def second_factor_limit() -> str:
 def code_failed(response) -> bool:
     """Count a request against the code limit only when its code was wrong."""
     return g.get("code_failed", False)
+
+
+def render_recovery_codes(codes: list[str], next_url: str):
+    """Show the recovery codes, once: the page is never cached."""
+    response = current_app.make_response(
+        render_template("account/recovery_codes.html", codes=codes, next_url=next_url)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

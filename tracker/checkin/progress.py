@@ -6,16 +6,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tracker.clinic.charts import Scale
+from tracker.chart_geometry import SCORE_MAX, Plot, Scale, Tick, points_through
 from tracker.extensions import db
 from tracker.models import CheckIn, Patient, Reminder, Treatment
 
 # A milestone still to be answered: planned, being sent, or sent and not yet answered.
 AWAITED = ("scheduled", "retry", "sending", "sent")
 
-# Chart geometry, in SVG user units; the SVG scales to the width of the screen.
+# Chart size, in SVG user units; the SVG scales to the width of the screen.
 WIDTH, HEIGHT = 340, 190
-LEFT, RIGHT, TOP, BOTTOM = 30, 14, 14, 30
 MOST_POINTS = 200
 
 
@@ -43,25 +42,22 @@ class ChartPoint:
 class ProgressChart:
     width: int = WIDTH
     height: int = HEIGHT
+    plot: Plot = Plot.inside(WIDTH, HEIGHT, left=30, top=14, right=14, bottom=30)
     stiffness: list[ChartPoint] = field(default_factory=list)
     pain: list[ChartPoint] = field(default_factory=list)
     # (x, is_booster) of each treatment inside the drawn days.
     treatments: list[tuple[float, bool]] = field(default_factory=list)
-    y_ticks: list[tuple[float, int]] = field(default_factory=list)
+    score_ticks: list[Tick] = field(default_factory=list)
     first_day: int = 0
     last_day: int = 0
-    plot_left: int = LEFT
-    plot_right: int = WIDTH - RIGHT
-    plot_top: int = TOP
-    plot_bottom: int = HEIGHT - BOTTOM
 
     @property
     def stiffness_line(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.stiffness)
+        return points_through([(p.x, p.y) for p in self.stiffness])
 
     @property
     def pain_line(self) -> str:
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.pain)
+        return points_through([(p.x, p.y) for p in self.pain])
 
 
 @dataclass
@@ -131,13 +127,13 @@ def baseline_rows(treatments: list[Treatment], origin: date) -> list[ProgressRow
 
 
 def build_chart(rows: list[ProgressRow], treatment_days: list[tuple[int, bool]]) -> ProgressChart:
-    """Place oldest-first rows on a 0-10 scale against days since treatment."""
+    """Place oldest-first rows on the score scale (0 to SCORE_MAX) against days since treatment."""
     chart = ProgressChart()
     first_day = min([rows[0].day, *(day for day, _ in treatment_days if day <= rows[-1].day)])
     last_day = max(rows[-1].day, first_day + 1)
     chart.first_day, chart.last_day = first_day, last_day
-    x_of = Scale(first_day, last_day, chart.plot_left, chart.plot_right)
-    y_of = Scale(0, 10, chart.plot_bottom, chart.plot_top)
+    x_of = Scale(first_day, last_day, chart.plot.left, chart.plot.right)
+    y_of = Scale(0, SCORE_MAX, chart.plot.bottom, chart.plot.top)
 
     chart.stiffness = [
         ChartPoint(x_of(r.day), y_of(r.stiffness), r.stiffness, r.is_baseline) for r in rows
@@ -146,7 +142,9 @@ def build_chart(rows: list[ProgressRow], treatment_days: list[tuple[int, bool]])
     chart.treatments = [
         (x_of(day), booster) for day, booster in treatment_days if first_day <= day <= last_day
     ]
-    chart.y_ticks = [(y_of(value), value) for value in (0, 5, 10)]
+    chart.score_ticks = [
+        Tick(value, y_of(value), str(value)) for value in (0, SCORE_MAX // 2, SCORE_MAX)
+    ]
     return chart
 
 

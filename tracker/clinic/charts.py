@@ -13,6 +13,7 @@ from typing import Protocol
 
 from flask_babel import gettext
 
+from tracker.chart_geometry import SCORE_MAX, Plot, Scale, Tick, path_through
 from tracker.followup.flags import (
     ACTIVE_STATUSES,
     choose_baseline,
@@ -23,8 +24,8 @@ from tracker.followup.flags import (
 )
 from tracker.followup.flags import Reading as SeriesReading
 from tracker.followup.schedule import local_date
+from tracker.services.flagging import thresholds_for
 
-SCORE_MAX = 10
 # Candidate spacings of the day ticks: a week up to a year.
 DAY_STEPS = (7, 14, 28, 56, 91, 182, 364)
 MAX_DAY_TICKS = 9
@@ -63,29 +64,6 @@ class Sparkline:
     summary: str
 
 
-@dataclass(frozen=True)
-class Scale:
-    """A linear map from values to pixels."""
-
-    low: float
-    high: float
-    start: float
-    end: float
-
-    def __call__(self, value: float) -> float:
-        span = self.high - self.low
-        share = (value - self.low) / span if span else 0.0
-        return round(self.start + share * (self.end - self.start), 1)
-
-
-def path_through(points: Sequence[tuple[float, float]]) -> str:
-    """Return an SVG path drawing a line through the points ("" for none)."""
-    if not points:
-        return ""
-    head, *rest = points
-    return " ".join([f"M{head[0]} {head[1]}", *(f"L{x} {y}" for x, y in rest)])
-
-
 def sparkline(
     treated_on: date, readings: Sequence[Scored], width: int = 120, height: int = 36
 ) -> Sparkline | None:
@@ -114,23 +92,6 @@ def sparkline(
     return Sparkline(
         width, height, path_through(stiffness), path_through(pain), stiffness[-1], pain[-1], summary
     )
-
-
-@dataclass(frozen=True)
-class Plot:
-    """The drawing area inside the chart's margins."""
-
-    left: float
-    top: float
-    right: float
-    bottom: float
-
-
-@dataclass(frozen=True)
-class Tick:
-    value: int
-    position: float
-    label: str
 
 
 @dataclass(frozen=True)
@@ -270,7 +231,7 @@ def patient_chart(
     reach = last_day if last_day is not None else day(today)
     last = max([reach, 14, *(day(r.recorded_on) for r in ordered), *milestone_days[:1]])
     first = 0
-    plot = Plot(left=36, top=30, right=width - 16, bottom=height - 52)
+    plot = Plot.inside(width, height, left=36, top=30, right=16, bottom=52)
     x = Scale(first, last, plot.left, plot.right)
     y = Scale(0, SCORE_MAX, plot.bottom, plot.top)
 
@@ -379,6 +340,7 @@ def record_chart(
     if not treatments:
         return None
     clinic = patient.clinic
+    thresholds = thresholds_for(clinic)
     treatments = sorted(treatments, key=lambda t: (t.treated_on, t.id))
     shown = next((t for t in treatments if t.id == shown_id), treatments[-1])
     next_on = series_closed_on(shown.treated_on, (t.treated_on for t in treatments))
@@ -390,15 +352,15 @@ def record_chart(
     baseline = choose_baseline(
         shown.baseline_pain, shown.baseline_stiffness, shown.treated_on, readings
     )
-    eligible = eligible_readings(shown.treated_on, series, clinic.early_days)
+    eligible = eligible_readings(shown.treated_on, series, thresholds.early_days)
     return patient_chart(
         zero=shown.treated_on,
         today=today,
         readings=[r for r in series if r.recorded_on >= shown.treated_on],
         treatments=[ChartTreatment(shown.treated_on, shown.is_booster, shown.id)],
         milestone_weeks=clinic.milestone_weeks,
-        nadir=scan_stiffness(eligible, clinic.rise_points).nadir,
-        rise_points=clinic.rise_points,
+        nadir=scan_stiffness(eligible, thresholds.rise_points).nadir,
+        rise_points=thresholds.rise_points,
         flags=[
             ChartFlag(flag_marked_on(flag, patient.timezone), flag.kind, flag.status)
             for flag in flags

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.clinic.charts import SCORE_MAX, Plot, Scale, Tick, path_through
+from tracker.chart_geometry import SCORE_MAX, Plot, Scale, Tick, path_through
 from tracker.followup.trajectory import Trajectory, WeekSpread
 
 # Month ticks of the survival axis: 3, 6 or 12 months apart, whichever keeps it readable.

@@ -13,6 +13,7 @@ from tracker.clinic.forms import (
     validate_with_rules,
 )
 from tracker.clinic.history import history_entries
+from tracker.clinic.outcome_routes import render_patient_page
 from tracker.extensions import db
 from tracker.models import Patient, Treatment
 from tracker.phones import format_phone
@@ -99,8 +100,6 @@ def new_patient():
 
 @bp.route("/patients/<int:patient_id>")
 def patient(patient_id: int):
-    from tracker.clinic.outcome_routes import render_patient_page
-
     patient = view_patient(patient_id, current_user.clinic_id, acting_user())
     return render_patient_page(patient, shown_id=request.args.get("treatment", type=int))
 

@@ -21,6 +21,10 @@ from tracker.services.validation import N_, Checker
 from tracker.timeutil import now_utc, today_in
 from tracker.vocabulary import TEXT_LIMIT
 
+# The schedule service lists the follow-up kinds; named one by one here until the vocabulary
+# names each.
+MILESTONE, NUDGE, CONFIRMATION = reminders.FOLLOW_UP_KINDS
+
 SCORE_FIELDS = ("pain", "stiffness")
 OPTIONAL_FIELDS = {
     "swelling": 10,
@@ -141,9 +145,12 @@ def record_checkin(
         pending = reminders.answer_follow_up(treatment, in_progress, checkin.recorded_on, now)
         patient_flags = flagging.flags_of_patient(patient.id)
         flagging.resolve_missed_milestones(treatment, now, patient_flags)
-        opened = flagging.evaluate_patient_treatment(
+        evaluation = flagging.evaluate_patient_treatment(
             treatment, now, confirmation_pending=pending, patient_flags=patient_flags
         )
+        if evaluation.confirmation_on is not None:
+            reminders.request_confirmation(treatment, evaluation.confirmation_on, now)
+        opened = evaluation.opened
     else:
         patient_flags = flagging.flags_of_patient(patient.id)
         opened = flagging.evaluate_untreated_checkin(checkin, now)
@@ -169,12 +176,12 @@ def record_checkin(
 def checkin_received(reminder: Reminder) -> bool:
     """Tell whether the patient answered this reminder (or its milestone's other email)."""
     reminder_ids = select(Reminder.id).where(Reminder.id == reminder.id)
-    if reminder.kind in ("milestone", "nudge") and reminder.milestone_weeks is not None:
+    if reminder.kind in (MILESTONE, NUDGE) and reminder.milestone_weeks is not None:
         # The milestone email and its nudge ask the same question.
         reminder_ids = select(Reminder.id).where(
             Reminder.treatment_id == reminder.treatment_id,
             Reminder.milestone_weeks == reminder.milestone_weeks,
-            Reminder.kind.in_(("milestone", "nudge")),
+            Reminder.kind.in_((MILESTONE, NUDGE)),
         )
     found = db.session.scalar(
         select(CheckIn.id)

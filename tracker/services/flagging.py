@@ -1,6 +1,7 @@
 """Persist the flag decisions of the domain core, and the clinicians' decisions on flags."""
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
@@ -20,16 +21,20 @@ from tracker.followup.flags import (
     series_closed_on,
     treatment_series,
 )
-from tracker.models import CheckIn, Clinic, Flag, Patient, Treatment
-from tracker.services import reminders
+from tracker.models import CheckIn, Clinic, Flag, Treatment
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.validation import N_, Checker
-from tracker.vocabulary import FLAG_KINDS, MISSED_MILESTONE, TEXT_LIMIT
+from tracker.vocabulary import FLAG_KINDS, FLAG_STATUSES, MISSED_MILESTONE, TEXT_LIMIT
 
-# What a clinician may decide; "checked_in" is set only when a patient with a missed
-# milestone checks in later.
-CLINICIAN_RESOLUTIONS = ("booster_scheduled", "booster_given", "monitor", "dismissed")
+# The vocabulary lists a flag's statuses; named one by one here until it names each.
+OPEN, ACKNOWLEDGED, RESOLVED = FLAG_STATUSES
+# The resolutions the system sets on its own.
+BOOSTER_GIVEN = "booster_given"
+CHECKED_IN = "checked_in"
+# What a clinician may decide; CHECKED_IN is set only when a patient with a missed milestone
+# checks in later (the vocabulary's FLAG_RESOLUTIONS holds it too, so it is not this list).
+CLINICIAN_RESOLUTIONS = ("booster_scheduled", BOOSTER_GIVEN, "monitor", "dismissed")
 
 
 def thresholds_for(clinic: Clinic) -> Thresholds:
@@ -65,17 +70,26 @@ def reading_of(checkin: CheckIn) -> Reading:
     )
 
 
+@dataclass(frozen=True)
+class TreatmentEvaluation:
+    """What evaluating a treatment decided: the flags it opened (flushed and audited), and the
+    day a confirmation reading is wanted when a rise is only suspected (else None)."""
+
+    opened: list[Flag]
+    confirmation_on: date | None
+
+
 def evaluate_patient_treatment(
     treatment: Treatment,
     now: datetime,
     *,
-    confirmation_pending: bool | None = None,
+    confirmation_pending: bool,
     patient_flags: list[Flag] | None = None,
-) -> list[Flag]:
-    """Evaluate one treatment's series and persist what changed; return the new flags.
+) -> TreatmentEvaluation:
+    """Evaluate one treatment's series and persist its flag changes; return what was decided.
 
-    A caller that loaded the patient's flags or knows whether a confirmation is pending
-    passes them, so that one check-in reads each table once.
+    Asking for the confirmation is the caller's: this service writes flags alone. A caller
+    that loaded the patient's flags passes them, so that one check-in reads each table once.
     """
     patient = treatment.patient
     thresholds = thresholds_for(patient.clinic)
@@ -100,8 +114,6 @@ def evaluate_patient_treatment(
     )
     if patient_flags is None:
         patient_flags = flags_of_patient(patient.id)
-    if confirmation_pending is None:
-        confirmation_pending = reminders.confirmation_pending(treatment)
     # A report flagged before a backdated treatment covered it is flagged already.
     flags = [f for f in patient_flags if f.treatment_id == treatment.id or f.kind == ADVERSE_EVENT]
     existing = [ExistingFlag(f.id, f.kind, f.status, f.evidence or {}) for f in flags]
@@ -118,7 +130,15 @@ def evaluate_patient_treatment(
     opened = []
     for change in evaluation.changes:
         if change.action == "open":
-            opened.append(open_flag(patient, treatment, change, now))
+            opened.append(
+                open_flag(
+                    change,
+                    now,
+                    clinic_id=patient.clinic_id,
+                    patient_id=patient.id,
+                    treatment_id=treatment.id,
+                )
+            )
         else:
             flag = by_id[change.flag_id]
             if change.action == "escalate":
@@ -126,13 +146,11 @@ def evaluate_patient_treatment(
             flag.kind = change.kind
             flag.evidence = change.evidence
             flag.checkin_id = change.checkin_id
-    if evaluation.confirmation_on is not None:
-        reminders.request_confirmation(treatment, evaluation.confirmation_on, now)
     if opened:
         db.session.flush()
     for flag in opened:
         audit_opened(flag)
-    return opened
+    return TreatmentEvaluation(opened, evaluation.confirmation_on)
 
 
 def in_worklist_order(flags: list[Flag]) -> list[Flag]:
@@ -150,7 +168,12 @@ def evaluate_untreated_checkin(checkin: CheckIn, now: datetime) -> list[Flag]:
     """Flag an adverse event reported before any treatment; return the new flags."""
     patient = checkin.patient
     changes = adverse_event_changes(None, [reading_of(checkin)], [])
-    opened = [open_flag(patient, None, change, now) for change in changes]
+    opened = [
+        open_flag(
+            change, now, clinic_id=patient.clinic_id, patient_id=patient.id, treatment_id=None
+        )
+        for change in changes
+    ]
     db.session.flush()
     for flag in opened:
         audit_opened(flag)
@@ -158,16 +181,26 @@ def evaluate_untreated_checkin(checkin: CheckIn, now: datetime) -> list[Flag]:
 
 
 def open_flag(
-    patient: Patient, treatment: Treatment | None, change: FlagChange, now: datetime
+    change: FlagChange,
+    now: datetime,
+    *,
+    clinic_id: int,
+    patient_id: int,
+    treatment_id: int | None,
+    reminder_id: int | None = None,
 ) -> Flag:
-    """Add the flag a change opens (in the caller's transaction)."""
+    """Add the flag a change opens (in the caller's transaction); audit it after the flush.
+
+    reminder_id: the milestone whose missed window opened the flag.
+    """
     flag = Flag(
-        clinic_id=patient.clinic_id,
-        patient_id=patient.id,
-        treatment_id=treatment.id if treatment is not None else None,
+        clinic_id=clinic_id,
+        patient_id=patient_id,
+        treatment_id=treatment_id,
         checkin_id=change.checkin_id,
+        reminder_id=reminder_id,
         kind=change.kind,
-        status="open",
+        status=OPEN,
         evidence=change.evidence,
         opened_at=now,
     )
@@ -198,12 +231,12 @@ def booster_recorded(booster: Treatment, actor: Actor, now: datetime) -> None:
         )
     ).all()
     for flag in flags:
-        resolve(flag, actor, "booster_given", f"Booster recorded for {booster.treated_on}.", now)
+        resolve(flag, actor, BOOSTER_GIVEN, f"Booster recorded for {booster.treated_on}.", now)
 
 
 def resolve(flag: Flag, actor: Actor, resolution: str, note: str, now: datetime) -> Flag:
     """Close a flag with the decision taken (in the caller's transaction)."""
-    flag.status = "resolved"
+    flag.status = RESOLVED
     flag.resolution = resolution
     flag.note = note
     flag.resolved_at = now
@@ -234,7 +267,7 @@ def resolve_missed_milestones(
             and flag.kind == MISSED_MILESTONE
             and flag.status in ACTIVE_STATUSES
         ):
-            resolve(flag, Actor(None, "system"), "checked_in", "The patient checked in later.", now)
+            resolve(flag, Actor(None, "system"), CHECKED_IN, "The patient checked in later.", now)
 
 
 def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
@@ -242,7 +275,7 @@ def acknowledge_flag(flag: Flag, actor: Actor, now: datetime) -> Flag:
     user_id = actor.user.id if actor.user else None
     changed = decide(
         flag,
-        status="acknowledged",
+        status=ACKNOWLEDGED,
         owner_id=func.coalesce(user_id, Flag.owner_id),
         acknowledged_at=now,
         acknowledged_by_id=user_id,
@@ -273,7 +306,7 @@ def resolve_flag(flag: Flag, actor: Actor, resolution: str, note: str, now: date
     user_id = actor.user.id if actor.user else None
     changed = decide(
         flag,
-        status="resolved",
+        status=RESOLVED,
         resolution=resolution,
         note=note,
         resolved_at=now,

@@ -5,20 +5,28 @@ from datetime import datetime
 from sqlalchemy import select
 
 from tracker.extensions import db
-from tracker.models import Flag, Reminder
+from tracker.followup.flags import FlagChange
+from tracker.models import Reminder
 from tracker.models.reminder import PLANNED_AFTER_WINDOW
-from tracker.services.flagging import audit_opened
+from tracker.services.flagging import audit_opened, open_flag
+from tracker.services.reminders import FOLLOW_UP_KINDS
+from tracker.vocabulary import MISSED_MILESTONE, OUTBOX_STATUSES
 
-# A milestone still waiting for its check-in; "skipped" only when we could not email
+# The vocabulary and the schedule service list these; named one by one here until the
+# vocabulary names each.
+SCHEDULED, SENDING, SENT, RETRY, FAILED, COMPLETED, CANCELLED, SKIPPED, MISSED = OUTBOX_STATUSES
+MILESTONE, NUDGE, CONFIRMATION = FOLLOW_UP_KINDS
+
+# A milestone still waiting for its check-in; SKIPPED only when we could not email
 # (a milestone skipped because its window had closed before it was planned is not missed).
-OPEN_MILESTONE = ("scheduled", "retry", "sent", "failed", "skipped")
+OPEN_MILESTONE = (SCHEDULED, RETRY, SENT, FAILED, SKIPPED)
 # What became of the email of a milestone the dispatcher left without an outcome: the last
 # attempt of a row in retry failed too, and a scheduled row never went out.
 OUTCOME_AT_CLOSE = {
-    "sent": "unanswered",
-    "retry": "send_failed",
-    "failed": "send_failed",
-    "scheduled": "window_closed_unsent",
+    SENT: "unanswered",
+    RETRY: "send_failed",
+    FAILED: "send_failed",
+    SCHEDULED: "window_closed_unsent",
 }
 
 
@@ -27,7 +35,7 @@ def close_windows(now: datetime, limit: int = 500) -> int:
     milestones = db.session.scalars(
         select(Reminder)
         .where(
-            Reminder.kind == "milestone",
+            Reminder.kind == MILESTONE,
             Reminder.status.in_(OPEN_MILESTONE),
             Reminder.window_closes_at <= now,
             Reminder.outcome.is_distinct_from(PLANNED_AFTER_WINDOW),
@@ -38,36 +46,38 @@ def close_windows(now: datetime, limit: int = 500) -> int:
     ).all()
     for milestone in milestones:
         milestone.outcome = milestone.outcome or OUTCOME_AT_CLOSE.get(milestone.status)
-        milestone.status = "missed"
-        flag = Flag(
+        milestone.status = MISSED
+        flag = open_flag(
+            FlagChange("open", MISSED_MILESTONE, missed_evidence(milestone), None, None),
+            now,
             clinic_id=milestone.clinic_id,
             patient_id=milestone.patient_id,
             treatment_id=milestone.treatment_id,
             reminder_id=milestone.id,
-            kind="missed_milestone",
-            status="open",
-            opened_at=now,
-            evidence={
-                "milestone_weeks": milestone.milestone_weeks,
-                "due_on": milestone.due_on.isoformat() if milestone.due_on else None,
-                "window_closes_on": milestone.window_closes_on.isoformat()
-                if milestone.window_closes_on
-                else None,
-                "outcome": milestone.outcome,
-            },
         )
-        db.session.add(flag)
         db.session.flush()
         audit_opened(flag)
     # Nudges of a closed window can no longer help.
     for nudge in db.session.scalars(
         select(Reminder).where(
-            Reminder.kind.in_(("nudge", "confirmation")),
-            Reminder.status.in_(("scheduled", "retry")),
+            Reminder.kind.in_((NUDGE, CONFIRMATION)),
+            Reminder.status.in_((SCHEDULED, RETRY)),
             Reminder.window_closes_at <= now,
         )
     ):
-        nudge.status = "cancelled"
+        nudge.status = CANCELLED
         nudge.last_error = "The check-in window closed."
     db.session.commit()
     return len(milestones)
+
+
+def missed_evidence(milestone: Reminder) -> dict:
+    """Say which milestone was missed, when it was due and what became of its email."""
+    return {
+        "milestone_weeks": milestone.milestone_weeks,
+        "due_on": milestone.due_on.isoformat() if milestone.due_on else None,
+        "window_closes_on": milestone.window_closes_on.isoformat()
+        if milestone.window_closes_on
+        else None,
+        "outcome": milestone.outcome,
+    }
