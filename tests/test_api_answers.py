@@ -14,7 +14,7 @@ from tracker.extensions import db
 from tracker.models import Flag
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.reminders import follow_up_reminders
+from tracker.services.follow_up_schedule import follow_up_reminders
 from tracker.services.treatments import record_treatment
 from tracker.services.worklist import KIND_ORDER
 

@@ -29,7 +29,7 @@ from tracker.links import (
 from tracker.models import CheckIn, Reminder
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
-from tracker.services.reminders import opt_out
+from tracker.services.follow_up_schedule import opt_out
 from tracker.services.treatments import record_treatment
 from tracker.timeutil import now_utc, today_in
 

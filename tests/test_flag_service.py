@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tracker.extensions import db
 from tracker.models import AuditEvent, CheckIn, Flag, Reminder
-from tracker.services import reminders
+from tracker.services import follow_up_schedule
 from tracker.services.actors import Actor
 from tracker.services.checkins import record_checkin
 from tracker.services.flagging import evaluate_patient_treatment, resolve_flag
@@ -121,7 +121,7 @@ def test_re_recording_the_same_data_never_opens_a_second_flag(patient, actor, cl
 
     check_in(patient, actor, 47, 5)  # the same phone call entered twice
     evaluate_patient_treatment(
-        treatment, at(48), confirmation_pending=reminders.confirmation_pending(treatment)
+        treatment, at(48), confirmation_pending=follow_up_schedule.confirmation_pending(treatment)
     )
     db.session.commit()
     assert [(f.id, f.evidence) for f in flags_of(patient)] == [(flag.id, evidence)]

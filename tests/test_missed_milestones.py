@@ -11,7 +11,7 @@ from tracker.extensions import db
 from tracker.models import Flag, Reminder
 from tracker.reminders.dispatch import dispatch_due
 from tracker.services.actors import Actor
-from tracker.services.reminders import reschedule_patient, reschedule_treatment
+from tracker.services.follow_up_schedule import reschedule_patient, reschedule_treatment
 from tracker.services.treatments import record_treatment
 from tracker.services.windows import close_windows
 

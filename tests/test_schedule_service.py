@@ -9,8 +9,8 @@ from tests.factories import PatientFactory, UserFactory
 from tracker.extensions import db
 from tracker.models import Reminder
 from tracker.services.actors import Actor
+from tracker.services.follow_up_schedule import opt_out
 from tracker.services.patients import update_patient
-from tracker.services.reminders import opt_out
 from tracker.services.treatments import record_treatment, update_treatment
 from tracker.services.validation import InvalidInput
 

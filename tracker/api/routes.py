@@ -32,10 +32,10 @@ from tracker.models import Flag, Patient, Treatment
 from tracker.services.actors import Actor
 from tracker.services.checkins import lock_patient, record_checkin
 from tracker.services.flagging import FlagClosed, acknowledge_flag, resolve_flag
+from tracker.services.follow_up_schedule import follow_up_reminders
 from tracker.services.outcome_events import record_outcome_event
 from tracker.services.outcomes import check_outcome_query, outcome_figures
 from tracker.services.patients import create_patient, view_patient
-from tracker.services.reminders import follow_up_reminders
 from tracker.services.scope import get_for_clinic
 from tracker.services.treatments import record_treatment
 from tracker.services.validation import Conflict, InvalidInput

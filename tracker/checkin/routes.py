@@ -19,7 +19,7 @@ from tracker.services.checkins import (
     answer_reminder,
     checkin_received,
 )
-from tracker.services.reminders import opt_out
+from tracker.services.follow_up_schedule import opt_out
 from tracker.services.validation import InvalidInput
 from tracker.timeutil import now_utc
 

@@ -37,8 +37,8 @@ from tracker.reminders.smtp import (
     open_connection,
     smtp_code,
 )
+from tracker.services.follow_up_schedule import schedule_settings
 from tracker.services.outbox import outbox_row
-from tracker.services.reminders import schedule_settings
 from tracker.vocabulary import (
     ADVERSE_EVENT_ALERT,
     CLAIMABLE_STATUSES,

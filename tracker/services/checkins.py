@@ -10,7 +10,7 @@ from werkzeug.exceptions import NotFound
 from tracker.extensions import db
 from tracker.followup.flags import ADVERSE_EVENT
 from tracker.models import CheckIn, Flag, Patient, Reminder, Treatment
-from tracker.services import flagging, reminders
+from tracker.services import flagging, follow_up_schedule
 from tracker.services.actors import Actor
 from tracker.services.adverse_events import record_reported_event
 from tracker.services.audit import record_audit
@@ -23,7 +23,7 @@ from tracker.vocabulary import TEXT_LIMIT
 
 # The schedule service lists the follow-up kinds; named one by one here until the vocabulary
 # names each.
-MILESTONE, NUDGE, CONFIRMATION = reminders.FOLLOW_UP_KINDS
+MILESTONE, NUDGE, CONFIRMATION = follow_up_schedule.FOLLOW_UP_KINDS
 
 SCORE_FIELDS = ("pain", "stiffness")
 OPTIONAL_FIELDS = {
@@ -141,15 +141,17 @@ def record_checkin(
         db.session.rollback()
         raise AlreadyRecorded("This check-in was received already.") from error
     if treatment is not None:
-        in_progress = reminders.follow_up_in_progress(treatment)
-        pending = reminders.answer_follow_up(treatment, in_progress, checkin.recorded_on, now)
+        in_progress = follow_up_schedule.follow_up_in_progress(treatment)
+        pending = follow_up_schedule.answer_follow_up(
+            treatment, in_progress, checkin.recorded_on, now
+        )
         patient_flags = flagging.flags_of_patient(patient.id)
         flagging.resolve_missed_milestones(treatment, now, patient_flags)
         evaluation = flagging.evaluate_patient_treatment(
             treatment, now, confirmation_pending=pending, patient_flags=patient_flags
         )
         if evaluation.confirmation_on is not None:
-            reminders.request_confirmation(treatment, evaluation.confirmation_on, now)
+            follow_up_schedule.request_confirmation(treatment, evaluation.confirmation_on, now)
         opened = evaluation.opened
     else:
         patient_flags = flagging.flags_of_patient(patient.id)

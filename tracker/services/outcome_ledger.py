@@ -33,6 +33,7 @@ from tracker.followup.outcome_summary import GroupedTally
 from tracker.followup.outcomes import TreatmentOutcome
 from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
 from tracker.services.flagging import thresholds_for
+from tracker.services.follow_up_schedule import schedule_settings
 from tracker.services.outcome_records import (
     TreatmentRow,
     assess,
@@ -41,7 +42,6 @@ from tracker.services.outcome_records import (
     trajectory_points,
 )
 from tracker.services.remembered import collector_paused
-from tracker.services.reminders import schedule_settings
 from tracker.timeutil import now_utc, today_in
 
 # Past this many changed patients one statement for the whole clinic is cheaper than a list.

@@ -30,7 +30,7 @@ from tracker.followup.outcomes import (
 )
 from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
 from tracker.services.flagging import thresholds_for
-from tracker.services.reminders import schedule_settings
+from tracker.services.follow_up_schedule import schedule_settings
 from tracker.timeutil import today_in
 
 

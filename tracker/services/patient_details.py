@@ -7,9 +7,9 @@ from tracker.extensions import db
 from tracker.links import LinkUsed, spend_once
 from tracker.models import EmailChange, Patient, Reminder
 from tracker.services.audit import record_audit
+from tracker.services.follow_up_schedule import reschedule_patient
 from tracker.services.outbox import queue_email
 from tracker.services.patients import check_patient_values
-from tracker.services.reminders import reschedule_patient
 from tracker.vocabulary import EMAIL_CHANGE, MILESTONE, NUDGE, PENDING_STATUSES
 
 EMAIL_CHANGE_HOURS = 24

@@ -13,8 +13,8 @@ from tracker.models import AuditEvent, CheckIn, Clinic, Flag, Patient, Reminder,
 from tracker.models.patient import SEXES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit, record_read_audit
+from tracker.services.follow_up_schedule import reschedule_patient
 from tracker.services.patient_history import HISTORY_ON_PAGE, patient_history
-from tracker.services.reminders import reschedule_patient
 from tracker.services.scope import clinic_row, clinic_select, load_for_clinic
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import N_, Checker, Conflict

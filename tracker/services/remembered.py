@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from tracker.extensions import db
 from tracker.models import Clinic, Patient
 from tracker.services.flagging import thresholds_for
-from tracker.services.reminders import schedule_settings
+from tracker.services.follow_up_schedule import schedule_settings
 from tracker.timeutil import now_utc
 
 # Figures already computed from exactly the records they were computed from. The key holds a

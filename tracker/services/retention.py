@@ -8,7 +8,7 @@ from tracker.followup.schedule import local_date
 from tracker.models import Patient
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
-from tracker.services.reminders import cancel_pending
+from tracker.services.follow_up_schedule import cancel_pending
 from tracker.services.validation import N_
 from tracker.timeutil import now_utc
 from tracker.vocabulary import FOLLOW_UP_KINDS, PORTAL_LINK

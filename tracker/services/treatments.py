@@ -11,8 +11,8 @@ from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.flagging import booster_recorded
+from tracker.services.follow_up_schedule import reschedule_treatment, schedule_treatment
 from tracker.services.plans import check_treatment_plan
-from tracker.services.reminders import reschedule_treatment, schedule_treatment
 from tracker.services.scope import MAX_ID
 from tracker.services.validation import DOSE_PLACES, LARGEST_DOSE, N_, SMALLEST_DOSE, Checker
 from tracker.timeutil import now_utc, today_in

@@ -9,7 +9,7 @@ from tracker.followup.flags import FlagChange
 from tracker.models import Reminder
 from tracker.models.reminder import PLANNED_AFTER_WINDOW
 from tracker.services.flagging import audit_opened, open_flag
-from tracker.services.reminders import FOLLOW_UP_KINDS
+from tracker.services.follow_up_schedule import FOLLOW_UP_KINDS
 from tracker.vocabulary import MISSED_MILESTONE, OUTBOX_STATUSES
 
 # The vocabulary and the schedule service list these; named one by one here until the
