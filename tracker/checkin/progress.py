@@ -9,9 +9,10 @@ from sqlalchemy import select
 from tracker.chart_geometry import SCORE_MAX, Plot, Scale, Tick, points_through
 from tracker.extensions import db
 from tracker.models import CheckIn, Patient, Reminder, Treatment
+from tracker.vocabulary import MILESTONE, PENDING_STATUSES, SENDING, SENT
 
 # A milestone still to be answered: planned, being sent, or sent and not yet answered.
-AWAITED = ("scheduled", "retry", "sending", "sent")
+AWAITED = (*PENDING_STATUSES, SENDING, SENT)
 
 # Chart size, in SVG user units; the SVG scales to the width of the screen.
 WIDTH, HEIGHT = 340, 190
@@ -162,7 +163,7 @@ def next_checkin(patient: Patient, now: datetime) -> NextCheckin | None:
         select(Reminder)
         .where(
             Reminder.patient_id == patient.id,
-            Reminder.kind == "milestone",
+            Reminder.kind == MILESTONE,
             Reminder.status.in_(AWAITED),
             Reminder.window_closes_at > now,
         )
