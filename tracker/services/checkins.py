@@ -19,11 +19,10 @@ from tracker.services.scope import MAX_ID
 from tracker.services.transactions import commit_keeping_loaded
 from tracker.services.validation import N_, Checker
 from tracker.timeutil import now_utc, today_in
-from tracker.vocabulary import TEXT_LIMIT
+from tracker.vocabulary import MILESTONE, NUDGE, TEXT_LIMIT
 
 # The schedule service lists the follow-up kinds; named one by one here until the vocabulary
 # names each.
-MILESTONE, NUDGE, CONFIRMATION = follow_up_schedule.FOLLOW_UP_KINDS
 
 SCORE_FIELDS = ("pain", "stiffness")
 OPTIONAL_FIELDS = {

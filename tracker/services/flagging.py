@@ -25,15 +25,20 @@ from tracker.models import CheckIn, Clinic, Flag, Treatment
 from tracker.services.actors import Actor
 from tracker.services.audit import record_audit
 from tracker.services.validation import N_, Checker
-from tracker.vocabulary import FLAG_KINDS, FLAG_STATUSES, MISSED_MILESTONE, TEXT_LIMIT
+from tracker.vocabulary import (
+    ACKNOWLEDGED,
+    FLAG_KINDS,
+    MISSED_MILESTONE,
+    OPEN,
+    RESOLVED,
+    TEXT_LIMIT,
+)
 
-# The vocabulary lists a flag's statuses; named one by one here until it names each.
-OPEN, ACKNOWLEDGED, RESOLVED = FLAG_STATUSES
 # The resolutions the system sets on its own.
 BOOSTER_GIVEN = "booster_given"
 CHECKED_IN = "checked_in"
 # What a clinician may decide; CHECKED_IN is set only when a patient with a missed milestone
-# checks in later (the vocabulary's FLAG_RESOLUTIONS holds it too, so it is not this list).
+# checks in later.
 CLINICIAN_RESOLUTIONS = ("booster_scheduled", BOOSTER_GIVEN, "monitor", "dismissed")
 
 

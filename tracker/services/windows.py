@@ -9,13 +9,22 @@ from tracker.followup.flags import FlagChange
 from tracker.models import Reminder
 from tracker.models.reminder import PLANNED_AFTER_WINDOW
 from tracker.services.flagging import audit_opened, open_flag
-from tracker.services.follow_up_schedule import FOLLOW_UP_KINDS
-from tracker.vocabulary import MISSED_MILESTONE, OUTBOX_STATUSES
+from tracker.vocabulary import (
+    CANCELLED,
+    CONFIRMATION,
+    FAILED,
+    MILESTONE,
+    MISSED,
+    MISSED_MILESTONE,
+    NUDGE,
+    RETRY,
+    SCHEDULED,
+    SENT,
+    SKIPPED,
+)
 
 # The vocabulary and the schedule service list these; named one by one here until the
 # vocabulary names each.
-SCHEDULED, SENDING, SENT, RETRY, FAILED, COMPLETED, CANCELLED, SKIPPED, MISSED = OUTBOX_STATUSES
-MILESTONE, NUDGE, CONFIRMATION = FOLLOW_UP_KINDS
 
 # A milestone still waiting for its check-in; SKIPPED only when we could not email
 # (a milestone skipped because its window had closed before it was planned is not missed).
