@@ -8,7 +8,7 @@ WEB_PORT ?= 5000
 MAIL_PORT ?= 8025
 export WEB_PORT MAIL_PORT
 
-.PHONY: run test lint format bench translations clean
+.PHONY: run test lint format bench translations messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 translations: $(VENV)/.installed-run
 	@if [ -d tracker/translations ]; then $(BIN)/pybabel compile -d tracker/translations; fi
+
+# Gather the marked messages of the code and templates into the Japanese catalogue (then
+# translate what is new and run `make translations`). The markers are those the catalogue test
+# extracts with (tests/test_clinician_japanese.py, KEYWORDS).
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_pgettext:1c,2 \
+		-k lazy_ngettext:1,2 -o instance/messages.pot .
+	$(BIN)/pybabel update -i instance/messages.pot -d tracker/translations --no-fuzzy-matching
 
 run: $(VENV)/.installed-run translations
 	$(FLASK) db upgrade

@@ -343,29 +343,28 @@ def test_clinician_emails_come_in_each_readers_language(app, smtp_server, clinic
     assert "Dear 管理 太郎" in english_digest.get_body(("plain",)).get_content()
 
 
-def test_every_message_in_the_catalogue_has_a_finished_japanese_translation(tmp_path):
-    template = tmp_path / "messages.pot"
+# The markers pybabel extracts, as `make messages` passes them: N_ marks a service's message
+# (tracker.messages), the lazy forms label made at import time, translated when shown.
+KEYWORDS = ("_l", "N_", "lazy_gettext", "lazy_pgettext:1c,2", "lazy_ngettext:1,2")
+
+
+def extracted_messages(folder):
+    """What pybabel extracts from the code and templates, as `make messages` runs it."""
+    template = folder / "messages.pot"
+    keywords = [argument for keyword in KEYWORDS for argument in ("-k", keyword)]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            "babel.cfg",
-            # The lazy forms too: labels made at import time are translated when shown.
-            *("-k", "lazy_gettext", "-k", "_l", "-k", "lazy_pgettext:1c,2"),
-            *("-k", "lazy_ngettext:1,2"),
-            "-o",
-            str(template),
-            ".",
-        ],
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg"]
+        + [*keywords, "-o", str(template), "."],
         cwd=ROOT,
         check=True,
         capture_output=True,
     )
     with template.open("rb") as pot_file:
-        wanted = read_po(pot_file)
+        return read_po(pot_file)
+
+
+def test_every_message_in_the_catalogue_has_a_finished_japanese_translation(tmp_path):
+    wanted = extracted_messages(tmp_path)
     with CATALOGUE.open("rb") as po_file:
         japanese = read_po(po_file)
 
@@ -382,3 +381,17 @@ def test_every_message_in_the_catalogue_has_a_finished_japanese_translation(tmp_
             unfinished.append(message.id)
     assert len(wanted) > 500
     assert not unfinished, unfinished
+
+
+def test_every_translation_is_of_a_message_the_code_marks(tmp_path):
+    """`make messages` keeps only what extraction finds: a message looked up from a variable
+    must be marked where it is written, or updating the catalogue would drop its Japanese."""
+    extracted = {(message.context, message.id) for message in extracted_messages(tmp_path)}
+    with CATALOGUE.open("rb") as po_file:
+        japanese = read_po(po_file)
+    unmarked = [
+        message.id
+        for message in japanese
+        if message.id and (message.context, message.id) not in extracted
+    ]
+    assert not unmarked, unmarked

@@ -12,6 +12,7 @@ from tracker.clinic.history import history_entries
 from tracker.clinic.outcome_words import published_expectations, summary_sentences
 from tracker.extensions import db
 from tracker.followup.outcome_summary import GROUP_BY
+from tracker.messages import N_
 from tracker.models import Patient
 from tracker.models.treatment import KINDS, ROUTES
 from tracker.services.actors import Actor
@@ -95,10 +96,10 @@ def new_outcome_event(patient_id: int):
 
 
 MILESTONE_STATUSES = {
-    "answered": "answered",
-    "missed": "missed",
-    "pending": "pending",
-    "closed": "closed by a later treatment",
+    "answered": N_("answered"),
+    "missed": N_("missed"),
+    "pending": N_("pending"),
+    "closed": N_("closed by a later treatment"),
 }
 
 
@@ -176,7 +177,7 @@ def outcomes_csv():
     )
 
 
-GROUP_BY_LABELS = {"kind": "Treatment kind", "kl_grade": "KL grade", "route": "Route"}
+GROUP_BY_LABELS = {"kind": N_("Treatment kind"), "kl_grade": N_("KL grade"), "route": N_("Route")}
 
 
 @bp.app_template_global()

@@ -7,6 +7,7 @@ from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from tracker.exports.fhir_links import LOINC, MAX_VALUE, MIN_VALUE, TRANSLATION, FhirLinks
+from tracker.models.outcome_event import KINDS as OUTCOME_EVENT_KINDS
 from tracker.models.treatment import KINDS as TREATMENT_KINDS
 
 PAIN_LOINC = {
@@ -49,12 +50,7 @@ CAUSALITY_NAMES = {
 }
 # Later procedures that end a treatment's story, the outcome-event kinds
 # (docs/outcomes-and-reporting.md, What patients are asked, and outcome events).
-OUTCOME_EVENT_NAMES = {
-    "knee_replacement": "Knee replacement",
-    "osteotomy": "Osteotomy",
-    "other_injection": "Another injection elsewhere",
-    "other_surgery": "Other surgery",
-}
+OUTCOME_EVENT_NAMES = OUTCOME_EVENT_KINDS  # their English names are the displays
 
 
 @dataclass(frozen=True)

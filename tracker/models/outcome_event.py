@@ -6,15 +6,17 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.extensions import db
+from tracker.messages import N_
 from tracker.models.treatment import Treatment
 from tracker.models.types import UTCDateTime
 from tracker.timeutil import now_utc
 
+# Their English names, marked for the catalogue: the forms show them translated.
 KINDS = {
-    "knee_replacement": "Knee replacement",
-    "osteotomy": "Osteotomy",
-    "other_injection": "Another injection elsewhere",
-    "other_surgery": "Other surgery",
+    "knee_replacement": N_("Knee replacement"),
+    "osteotomy": N_("Osteotomy"),
+    "other_injection": N_("Another injection elsewhere"),
+    "other_surgery": N_("Other surgery"),
 }
 
 
