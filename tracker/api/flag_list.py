@@ -9,28 +9,24 @@ timestamps as ISO 8601 UTC to the second with a Z, evidence as it is stored.
 
 from functools import lru_cache
 
+from marshmallow import fields
 from sqlalchemy import Select, Text, bindparam, cast, func, literal_column, select
 from sqlalchemy.engine import Dialect
 
+from tracker.api.answers import UTCDateTime
+from tracker.api.schemas import FlagOut
 from tracker.models import Flag
 from tracker.services.worklist import KIND_ORDER
 
-# The answer's keys in sorted order, as Flask's JSON provider writes them.
-FLAG_KEYS = (
-    "acknowledged_at",
-    "evidence",
-    "id",
-    "kind",
-    "note",
-    "opened_at",
-    "owner_id",
-    "patient_id",
-    "resolution",
-    "resolved_at",
-    "status",
-    "treatment_id",
+# FlagOut's fields, in the sorted order Flask's JSON provider writes keys: the one
+# definition of a flag's answer (and of the OpenAPI document) decides what the database writes.
+FLAG_FIELDS = sorted(
+    [
+        (field.data_key or name, field.attribute or name, field)
+        for name, field in FlagOut().dump_fields.items()
+    ],
+    key=lambda entry: entry[0],
 )
-TIMESTAMPS = {"acknowledged_at", "opened_at", "resolved_at"}
 
 
 def utc_text(column, dialect: Dialect):
@@ -44,11 +40,11 @@ def utc_text(column, dialect: Dialect):
 def flag_json(dialect: Dialect):
     """One flag as the text of its JSON object, in the dialect's own JSON functions."""
     pairs = []
-    for key in FLAG_KEYS:
-        column = getattr(Flag, key)
-        if key in TIMESTAMPS:
+    for key, attribute, field in FLAG_FIELDS:
+        column = getattr(Flag, attribute)
+        if isinstance(field, UTCDateTime):
             value = utc_text(column, dialect)
-        elif key == "evidence" and dialect.name != "postgresql":
+        elif isinstance(field, fields.Dict) and dialect.name != "postgresql":
             value = func.json(column)  # SQLite stores text: json() embeds it as JSON
         else:
             value = column
