@@ -108,6 +108,9 @@ def test_flags_answer_written_by_the_database_is_marshmallows_dump(app, api, cli
 def test_flags_answer_cuts_timestamps_to_the_second_as_every_answer_does(api, clinic, clinician):
     varied_flags(clinic, clinician)
     flags = api.get("/api/v1/flags", query_string={"status": "all"}).get_json()["flags"]
+    # Worklist order: adverse events first, then relapse, booster window, missed milestone.
+    kinds = [flag["kind"] for flag in flags]
+    assert kinds == ["adverse_event", "relapse", "booster_window", "missed_milestone"]
     by_kind = {flag["kind"]: flag for flag in flags}
     assert by_kind["booster_window"]["opened_at"] == "2026-03-01T23:59:58Z"
     assert by_kind["relapse"]["acknowledged_at"] == "2026-03-02T00:59:58Z"
