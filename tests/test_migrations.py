@@ -269,14 +269,16 @@ def test_session_token_revision_gives_each_existing_user_a_random_token(migratio
     assert all(token and len(token) >= 43 for token in tokens)
 
 
-def test_upgrade_gives_patients_treated_before_it_an_outcome_version(migration_app):
+# 0009: before the ledger; 0010: a database upgraded when 0010 held only the ledger's indexes.
+@pytest.mark.parametrize("before", ["0009", "0010"])
+def test_upgrade_gives_patients_treated_before_it_an_outcome_version(migration_app, before):
     from datetime import date
 
     from sqlalchemy import insert, text
 
     from tracker.models import Clinic, Patient, Treatment
 
-    flask_migrate.upgrade(revision="0009")
+    flask_migrate.upgrade(revision=before)
     with db.engine.begin() as connection:
         connection.execute(insert(Clinic.__table__).values(id=1, name="Clinic"))
         for patient_id in (1, 2, 3):
@@ -312,3 +314,17 @@ def test_upgrade_gives_patients_treated_before_it_an_outcome_version(migration_a
                 text("SELECT nextval('patient_outcome_version_seq')")
             ).scalar()
             assert following > max(versions.values())
+
+
+def test_a_database_whose_0010_held_the_outcome_versions_upgrades_to_the_same_schema(
+    migration_app,
+):
+    """For a while 0010 itself added the outcome versions: such a database, at 0010 with
+    them in place, upgrades without error and ends with the models' schema."""
+    flask_migrate.upgrade()
+    flask_migrate.stamp(revision="0010")
+    flask_migrate.upgrade()
+    assert current_revision() == head_revision(migration_app)
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
