@@ -29,6 +29,7 @@ translations: $(VENV)/.installed-run
 # translate what is new and run `make translations`). The markers are those the catalogue test
 # extracts with (tests/test_clinician_japanese.py, KEYWORDS).
 messages: $(VENV)/.installed-dev
+	@mkdir -p instance
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -k lazy_pgettext:1c,2 \
 		-k lazy_ngettext:1,2 -o instance/messages.pot .
 	$(BIN)/pybabel update -i instance/messages.pot -d tracker/translations --no-fuzzy-matching
