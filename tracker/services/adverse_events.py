@@ -350,6 +350,7 @@ def events_of_patient(patient: Patient, now: datetime | None = None) -> list[Eve
     events = db.session.scalars(
         select(AdverseEvent)
         .where(AdverseEvent.patient_id == patient.id)
+        .options(joinedload(AdverseEvent.plan))  # each clock reads its plan
         .order_by(AdverseEvent.aware_on.desc(), AdverseEvent.id.desc())
     )
     return [event_clock(event, today) for event in events]

@@ -21,9 +21,6 @@ from tracker.services.validation import N_, Checker
 from tracker.timeutil import now_utc, today_in
 from tracker.vocabulary import MILESTONE, NUDGE, TEXT_LIMIT
 
-# The schedule service lists the follow-up kinds; named one by one here until the vocabulary
-# names each.
-
 SCORE_FIELDS = ("pain", "stiffness")
 OPTIONAL_FIELDS = {
     "swelling": 10,

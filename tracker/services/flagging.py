@@ -65,6 +65,7 @@ READING_COLUMNS = (
 
 
 def reading_of(checkin: CheckIn) -> Reading:
+    """The rules' reading of a check-in (or of a row of READING_COLUMNS)."""
     return Reading(
         checkin_id=checkin.id,
         recorded_on=checkin.recorded_on,
@@ -108,10 +109,7 @@ def evaluate_patient_treatment(
         in_series.append(CheckIn.recorded_on < series_ends_on)
     # Columns, not CheckIn objects: the rules read six values of each.
     readings = [
-        Reading(checkin_id, recorded_on, pain, stiffness, adverse_event, details or None)
-        for checkin_id, recorded_on, pain, stiffness, adverse_event, details in db.session.execute(
-            select(*READING_COLUMNS).where(*in_series)
-        )
+        reading_of(row) for row in db.session.execute(select(*READING_COLUMNS).where(*in_series))
     ]
     series = treatment_series(treatment.treated_on, series_ends_on, readings)
     baseline = choose_baseline(

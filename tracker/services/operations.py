@@ -206,7 +206,9 @@ def reminders_needing_attention(clinic_id: int, now: datetime, limit: int) -> li
 def retry_reminder(reminder: Reminder, actor: User, now: datetime) -> Reminder:
     """Put a failed or retrying reminder back in the queue to be sent now, and commit."""
     previous_status, previous_attempts = reminder.status, reminder.attempts
-    last_error = f"Retried by {actor.name}: {reminder.last_error or 'no error recorded'}"
+    # The error as the dispatcher kept it (ERROR_LIMIT at most), whole, after who retried it.
+    error = (reminder.last_error or "no error recorded")[:ERROR_LIMIT]
+    last_error = f"Retried by {actor.name}: {error}"
     # Compare-and-set, so a dispatcher that claimed the row meanwhile keeps it.
     result = db.session.execute(
         update(Reminder)
@@ -218,7 +220,7 @@ def retry_reminder(reminder: Reminder, actor: User, now: datetime) -> Reminder:
             next_attempt_at=now,
             attempts=0,
             lease_until=None,
-            last_error=last_error[:ERROR_LIMIT],
+            last_error=last_error,
             outcome=None,
             updated_at=now,
         ),

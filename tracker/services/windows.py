@@ -23,9 +23,6 @@ from tracker.vocabulary import (
     SKIPPED,
 )
 
-# The vocabulary and the schedule service list these; named one by one here until the
-# vocabulary names each.
-
 # A milestone still waiting for its check-in; SKIPPED only when we could not email
 # (a milestone skipped because its window had closed before it was planned is not missed).
 OPEN_MILESTONE = (SCHEDULED, RETRY, SENT, FAILED, SKIPPED)
