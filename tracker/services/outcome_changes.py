@@ -18,6 +18,7 @@ from sqlalchemy import Update, bindparam, event, func, inspect, select, update
 from sqlalchemy.orm import Session, aliased
 
 from tracker.database import is_postgresql
+from tracker.extensions import db
 from tracker.followup.flags import STIFFNESS_KINDS
 from tracker.models import CheckIn, Flag, OutcomeEvent, Patient, Treatment
 from tracker.models.patient import OUTCOME_VERSIONS
@@ -81,3 +82,22 @@ def patients_changed(session: Session) -> set[int]:
             changed.add(record.id)
     changed.discard(None)
     return changed
+
+
+def versioned_patients(clinic_id: int) -> tuple:
+    """The conditions of a clinic's patients that have an outcome version."""
+    return (Patient.clinic_id == clinic_id, Patient.outcome_version > 0)
+
+
+def version_totals(clinic_id: int) -> tuple[int, int]:
+    """The count and sum of a clinic's outcome versions, read from one index.
+
+    Versions only grow, so any change to the outcome records (a late commit, a deleted
+    patient included) changes the pair.
+    """
+    count, total = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Patient.outcome_version), 0)).where(
+            *versioned_patients(clinic_id)
+        )
+    ).one()
+    return count, total

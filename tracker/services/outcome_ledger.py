@@ -34,6 +34,7 @@ from tracker.followup.outcomes import TreatmentOutcome
 from tracker.models import CheckIn, Clinic, Flag, OutcomeEvent, Patient, Treatment
 from tracker.services.flagging import thresholds_for
 from tracker.services.follow_up_schedule import schedule_settings
+from tracker.services.outcome_changes import version_totals, versioned_patients
 from tracker.services.outcome_records import (
     TreatmentRow,
     assess,
@@ -206,17 +207,14 @@ class Versions:
         is missing: a version that committed after a higher one, or a patient deleted, makes
         the sums differ, and then every version is read again.
         """
-        mine = (Patient.clinic_id == clinic.id, Patient.outcome_version > 0)
+        mine = versioned_patients(clinic.id)
         rows = driver_rows(
             select(Patient.id, Patient.outcome_version, Patient.timezone).where(
                 *mine, Patient.outcome_version > self.highest
             )
         )
         changed = {owner for owner, version, zone in rows if self.learn(owner, version, zone)}
-        count, total = db.session.execute(
-            select(func.count(), func.coalesce(func.sum(Patient.outcome_version), 0)).where(*mine)
-        ).one()
-        if (count, total) == (len(self.of), self.total):
+        if version_totals(clinic.id) == (len(self.of), self.total):
             return changed, set()
         every = driver_rows(
             select(Patient.id, Patient.outcome_version, Patient.timezone).where(*mine)

@@ -11,12 +11,11 @@ from collections import OrderedDict
 from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import func, select
-
 from tracker.extensions import db
-from tracker.models import Clinic, Patient
+from tracker.models import Clinic
 from tracker.services.flagging import thresholds_for
 from tracker.services.follow_up_schedule import schedule_settings
+from tracker.services.outcome_changes import version_totals
 from tracker.timeutil import now_utc
 
 # Figures already computed from exactly the records they were computed from. The key holds a
@@ -59,13 +58,9 @@ def records_fingerprint(clinic: Clinic) -> tuple:
     late commit included; both are read from one index. A write around the ORM raises no
     version: the time slot below bounds how long an answer can miss it.
     """
-    versioned = (Patient.clinic_id == clinic.id, Patient.outcome_version > 0)
-    counts = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Patient.outcome_version), 0)).where(*versioned)
-    ).one()
     now = now_utc()
     slot = now - (now - now.replace(minute=0, second=0, microsecond=0)) % TODAY_GRANULARITY
-    return (tuple(counts), thresholds_for(clinic), schedule_settings(clinic), slot)
+    return (version_totals(clinic.id), thresholds_for(clinic), schedule_settings(clinic), slot)
 
 
 @contextmanager
