@@ -141,20 +141,21 @@ def test_missing_answers_are_listed_on_top_and_the_summary_takes_the_focus(
     # Nothing is answered for the patient: the side-effect question starts unanswered.
     assert not phone.locator("input[name=adverse_event]:checked").count()
     option(phone, "stiffness", 2).tap()
-    phone.locator("button[type=submit]").tap()
-    phone.wait_for_selector(".error-summary")
+    with phone.expect_navigation():
+        phone.locator("button[type=submit]").tap()
+    # The page moves the focus to the summary once loaded; wait for it (fails if it never does).
+    phone.wait_for_function("document.activeElement.classList.contains('error-summary')")
 
     # Every missing answer at once, and the pain score kept as it was not sent yet.
     summary = phone.locator(".error-summary")
-    assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
     assert summary.locator("a").count() == 2
     option(phone, "pain", 5).tap()
     assert phone.locator("input[name=stiffness][value='2']").is_checked()
 
     # Now only the side-effect question is left unanswered.
-    phone.locator("button[type=submit]").tap()
-    phone.wait_for_selector(".error-summary")
-    assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
+    with phone.expect_navigation():
+        phone.locator("button[type=submit]").tap()
+    phone.wait_for_function("document.activeElement.classList.contains('error-summary')")
     [entry] = summary.locator("a").all()
     assert question in entry.inner_text()
     assert entry.get_attribute("href") == "#adverse_event-0"
